@@ -1,0 +1,98 @@
+// Package admin serves the JSON management API under /admin: key import,
+// client tokens and, later, the rest of the operator's tools. Every route
+// needs Authorization: Bearer $ADMIN_TOKEN.
+package admin
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"fmt"
+	"log/slog"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/keypool/keypool/app/pool"
+	"github.com/keypool/keypool/app/provider"
+	"github.com/keypool/keypool/app/store"
+	"github.com/keypool/keypool/app/tokens"
+)
+
+// Provider is one enabled provider with the services the admin API uses.
+type Provider struct {
+	Info   *provider.Provider
+	Store  *store.Store
+	Pool   *pool.Pool
+	Tokens *tokens.Set
+}
+
+// Handler holds the admin API's dependencies.
+type Handler struct {
+	adminDigest [sha256.Size]byte
+	providers   map[string]*Provider
+	log         *slog.Logger
+}
+
+// New returns the admin API for the given enabled providers.
+func New(adminToken string, providers map[string]*Provider, log *slog.Logger) *Handler {
+	return &Handler{adminDigest: sha256.Sum256([]byte(adminToken)), providers: providers, log: log}
+}
+
+// Error is an admin API error, sent as {"error":"…"}.
+type Error struct {
+	Status  int
+	Message string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("admin: %d %s", e.Status, e.Message) }
+
+func errorf(status int, format string, args ...any) *Error {
+	return &Error{Status: status, Message: fmt.Sprintf(format, args...)}
+}
+
+// requireAdmin checks the admin token in constant time (digests of equal
+// length, so not even the token's length leaks).
+func (h *Handler) requireAdmin(c *fiber.Ctx) error {
+	auth := c.Get(fiber.HeaderAuthorization)
+	const prefix = "Bearer "
+	if len(auth) <= len(prefix) || !equalFoldASCII(auth[:len(prefix)], prefix) {
+		return errorf(fiber.StatusUnauthorized, "missing admin token: send Authorization: Bearer YOUR_ADMIN_TOKEN")
+	}
+	sum := sha256.Sum256([]byte(auth[len(prefix):]))
+	if subtle.ConstantTimeCompare(sum[:], h.adminDigest[:]) != 1 {
+		return errorf(fiber.StatusUnauthorized, "invalid admin token")
+	}
+	return c.Next()
+}
+
+func equalFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i]|0x20, b[i]|0x20
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// provider resolves ?provider= (or the body's "provider"), default ollama.
+func (h *Handler) provider(id string) (*Provider, error) {
+	if id == "" {
+		id = provider.Ollama
+	}
+	p, ok := h.providers[id]
+	if ok {
+		return p, nil
+	}
+	if id == provider.Ollama || id == provider.OpenRouter {
+		return nil, errorf(fiber.StatusNotFound, "provider %q is disabled", id)
+	}
+	return nil, errorf(fiber.StatusBadRequest, "unknown provider %q: use ollama or openrouter", id)
+}
+
+// reloadKeys makes the pool see the store's keys now.
+func (p *Provider) reloadKeys(ctx context.Context) error { return p.Pool.Load(ctx) }
+

@@ -1,0 +1,91 @@
+// Package config reads Keypool's configuration from the environment once,
+// applies defaults and validates it, failing with the variable's name.
+package config
+
+import (
+	"fmt"
+	"time"
+)
+
+// Config is every setting the gateway reads, parsed and validated.
+type Config struct {
+	DatabaseURL string // empty → SQLite file in DataDir
+	DataDir     string
+	RedisURL    string
+	AdminToken  string // empty → generated on first start and kept in DataDir
+	ListenAddr  string
+	LogLevel    string
+
+	DisableOllama     bool
+	DisableOpenRouter bool
+	OllamaBaseURL     string
+	OpenRouterBaseURL string
+	OpenRouterAppURL  string
+	OpenRouterTitle   string
+
+	MaxRetries          int
+	KeyFailureThreshold int
+	KeyCooldown         time.Duration
+	UpstreamTimeout     time.Duration
+	StreamIdleTimeout   time.Duration
+	MaxBodyBytes        int
+
+	EnableRateLimit   bool
+	RateLimitRequests int
+	RateLimitWindow   time.Duration
+
+	StatsFlushInterval time.Duration
+	StatsRetentionDays int
+	CacheTTL           time.Duration
+
+	// Ignored holds variables of the original project that Keypool accepts
+	// but does not use, so run can log them once.
+	Ignored []string
+}
+
+// Load reads the configuration through getenv (os.Getenv in production).
+func Load(getenv func(string) string) (Config, error) {
+	r := reader{getenv: getenv}
+	c := Config{
+		DatabaseURL: r.str("DATABASE_URL", ""),
+		DataDir:     r.str("DATA_DIR", "./data"),
+		RedisURL:    r.str("REDIS_URL", ""),
+		AdminToken:  r.str("ADMIN_TOKEN", ""),
+		ListenAddr:  r.str("LISTEN_ADDR", ":8080"),
+		LogLevel:    r.str("LOG_LEVEL", "info"),
+
+		DisableOllama:     r.boolean("DISABLE_OLLAMA", false),
+		DisableOpenRouter: r.boolean("DISABLE_OPENROUTER", false),
+		OllamaBaseURL:     r.str("OLLAMA_BASE_URL", "https://ollama.com"),
+		OpenRouterBaseURL: r.str("OPENROUTER_BASE_URL", "https://openrouter.ai/api"),
+		OpenRouterAppURL:  r.str("OPENROUTER_APP_URL", ""),
+		OpenRouterTitle:   r.str("OPENROUTER_APP_TITLE", "Keypool"),
+
+		MaxRetries:          r.integer("MAX_RETRIES", 3, 1, 100),
+		KeyFailureThreshold: r.integer("KEY_FAILURE_THRESHOLD", 3, 1, 1000),
+		KeyCooldown:         r.duration("KEY_COOLDOWN", time.Hour),
+		UpstreamTimeout:     r.duration("UPSTREAM_TIMEOUT", 60*time.Second),
+		StreamIdleTimeout:   r.duration("STREAM_IDLE_TIMEOUT", 120*time.Second),
+		MaxBodyBytes:        r.integer("MAX_BODY_BYTES", 16<<20, 1024, 1<<30),
+
+		EnableRateLimit:   r.boolean("ENABLE_RATE_LIMIT", false),
+		RateLimitRequests: r.integer("RATE_LIMIT_REQUESTS", 60, 1, 1<<30),
+		RateLimitWindow:   r.duration("RATE_LIMIT_WINDOW", 60*time.Second),
+
+		StatsFlushInterval: r.duration("STATS_FLUSH_INTERVAL", 2*time.Second),
+		StatsRetentionDays: r.integer("STATS_RETENTION_DAYS", 30, 1, 36500),
+		CacheTTL:           r.duration("CACHE_TTL", 0),
+	}
+	for _, name := range []string{"SUPABASE_REST_URL", "SUPABASE_SERVICE_ROLE_KEY"} {
+		if getenv(name) != "" {
+			c.Ignored = append(c.Ignored, name)
+		}
+	}
+	if r.err != nil {
+		return Config{}, r.err
+	}
+	if c.DisableOllama && c.DisableOpenRouter {
+		return Config{}, fmt.Errorf("config: DISABLE_OLLAMA and DISABLE_OPENROUTER are both set: no provider left to serve")
+	}
+	return c, nil
+}

@@ -1,0 +1,162 @@
+// Package gateway builds a whole Keypool from its configuration — database,
+// migrations, providers, pools, proxy, admin API — and serves it. main and
+// the integration tests both start the gateway through it.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/keypool/keypool/app/admin"
+	"github.com/keypool/keypool/app/config"
+	"github.com/keypool/keypool/app/pool"
+	"github.com/keypool/keypool/app/provider"
+	"github.com/keypool/keypool/app/proxy"
+	"github.com/keypool/keypool/app/stats"
+	"github.com/keypool/keypool/app/store"
+	"github.com/keypool/keypool/app/tokens"
+	"github.com/keypool/keypool/migrations"
+)
+
+// Gateway is a running Keypool.
+type Gateway struct {
+	cfg       config.Config
+	log       *slog.Logger
+	db        *store.DB
+	app       *fiber.App
+	proxy     *proxy.Proxy
+	providers map[string]*admin.Provider
+
+	stop context.CancelFunc // ends the background loops
+	bg   sync.WaitGroup
+}
+
+// Options are what a caller may set beyond the configuration.
+type Options struct {
+	Recorder stats.Recorder // nil: statistics are discarded
+}
+
+// New opens the database, migrates it, loads keys and tokens and builds the
+// HTTP app. Background loops start at once; Shutdown stops them.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) (*Gateway, error) {
+	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	g := &Gateway{cfg: cfg, log: log, db: db, providers: map[string]*admin.Provider{}}
+	if err := g.build(ctx, opts); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return g, nil
+}
+
+func (g *Gateway) build(ctx context.Context, opts Options) error {
+	enabled := g.enabledProviders()
+	prefixes := make([]string, len(enabled))
+	for i, p := range enabled {
+		prefixes[i] = p.Prefix
+	}
+	applied, err := migrations.Up(ctx, g.db.SQL, g.db.Dialect, prefixes)
+	if err != nil {
+		return err
+	}
+	if len(applied) > 0 {
+		g.log.Info("database migrated", "applied", applied)
+	}
+
+	bgCtx, stop := context.WithCancel(context.Background())
+	g.stop = stop
+	targets := map[string]*proxy.Target{}
+	for _, info := range enabled {
+		st := store.New(g.db, info.Prefix)
+		pl := pool.New(pool.Config{FailureThreshold: g.cfg.KeyFailureThreshold, Cooldown: g.cfg.KeyCooldown}, st,
+			g.log.With("provider", info.ID))
+		if err := pl.Load(ctx); err != nil {
+			return err
+		}
+		toks := tokens.New(st)
+		if err := toks.Load(ctx); err != nil {
+			return err
+		}
+		g.providers[info.ID] = &admin.Provider{Info: info, Store: st, Pool: pl, Tokens: toks}
+		targets[info.ID] = &proxy.Target{Provider: info, Pool: pl, Tokens: toks}
+		g.goBackground(func() { _ = pl.Run(bgCtx) })
+		g.log.Info("provider ready", "provider", info.ID, "keys", pl.Len(), "tokens", toks.Len(), "upstream", info.BaseURL)
+	}
+
+	rec := opts.Recorder
+	if rec == nil {
+		rec = stats.Discard{}
+	}
+	g.proxy = proxy.New(proxy.Config{
+		MaxRetries:        g.cfg.MaxRetries,
+		UpstreamTimeout:   g.cfg.UpstreamTimeout,
+		StreamIdleTimeout: g.cfg.StreamIdleTimeout,
+	}, rec, g.log)
+	g.goBackground(func() { g.proxy.Run(bgCtx) })
+
+	g.app = g.newApp()
+	g.routes(targets[provider.Ollama], targets[provider.OpenRouter])
+	return nil
+}
+
+// enabledProviders lists the providers the configuration leaves on.
+func (g *Gateway) enabledProviders() []*provider.Provider {
+	var out []*provider.Provider
+	if !g.cfg.DisableOllama {
+		out = append(out, provider.New(provider.Ollama, g.cfg.OllamaBaseURL))
+	}
+	if !g.cfg.DisableOpenRouter {
+		p := provider.New(provider.OpenRouter, g.cfg.OpenRouterBaseURL)
+		p.Headers = map[string]string{"HTTP-Referer": g.cfg.OpenRouterAppURL, "X-Title": g.cfg.OpenRouterTitle}
+		out = append(out, p)
+	}
+	return out
+}
+
+func (g *Gateway) goBackground(f func()) {
+	g.bg.Add(1)
+	go func() {
+		defer g.bg.Done()
+		f()
+	}()
+}
+
+// App is the HTTP app, for app.Test in tests.
+func (g *Gateway) App() *fiber.App { return g.app }
+
+// Serve answers requests on ln until Shutdown.
+func (g *Gateway) Serve(ln net.Listener) error {
+	err := g.app.Listener(ln)
+	if errors.Is(err, net.ErrClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops accepting connections, lets requests in flight finish
+// until ctx ends, then stops the background loops (which write what is
+// pending) and closes the database.
+func (g *Gateway) Shutdown(ctx context.Context) error {
+	err := g.app.ShutdownWithContext(ctx)
+	g.stop()
+	done := make(chan struct{})
+	go func() { g.bg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		g.log.Warn("gateway: background loops did not stop in 10s")
+	}
+	if cerr := g.db.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("gateway: close database: %w", cerr)
+	}
+	return err
+}

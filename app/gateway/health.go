@@ -1,0 +1,32 @@
+package gateway
+
+import (
+	"context"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/keypool/keypool/app/pool"
+)
+
+type healthReport struct {
+	Status    string                 `json:"status"`
+	Database  string                 `json:"database"`
+	Providers map[string]pool.Counts `json:"providers"`
+}
+
+// health answers load balancers and the Docker HEALTHCHECK: 200 when the
+// database answers, 503 when it does not, with key counts per provider.
+func (g *Gateway) health(c *fiber.Ctx) error {
+	r := healthReport{Status: "ok", Database: "ok", Providers: map[string]pool.Counts{}}
+	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	defer cancel()
+	if err := g.db.Ping(ctx); err != nil {
+		r.Status, r.Database = "degraded", "unreachable"
+		c.Status(fiber.StatusServiceUnavailable)
+	}
+	for id, p := range g.providers {
+		r.Providers[id] = p.Pool.Counts()
+	}
+	return c.JSON(r)
+}

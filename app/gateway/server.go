@@ -1,0 +1,82 @@
+package gateway
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+
+	"github.com/keypool/keypool/app/admin"
+	"github.com/keypool/keypool/app/proxy"
+)
+
+// newApp configures Fiber for a proxy: no write timeout (it would cut long
+// streams; silence is bounded by the proxy's idle watch), the body limit
+// enforced before the handler, and raw bodies kept as sent.
+func (g *Gateway) newApp() *fiber.App {
+	app := fiber.New(fiber.Config{
+		AppName:               "keypool",
+		DisableStartupMessage: true,
+		BodyLimit:             g.cfg.MaxBodyBytes,
+		ReadTimeout:           0,
+		WriteTimeout:          0,
+		IdleTimeout:           120e9,
+		ReadBufferSize:        16 << 10,
+		ErrorHandler:          g.handleError,
+	})
+	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
+		g.log.Error("panic in handler", "path", c.Path(), "panic", e)
+	}}))
+	return app
+}
+
+// handleError maps every error once: OpenAI-shaped JSON on client routes,
+// {"error":"…"} on the admin API.
+func (g *Gateway) handleError(c *fiber.Ctx, err error) error {
+	var (
+		pe *proxy.Error
+		ae *admin.Error
+		fe *fiber.Error
+	)
+	switch {
+	case errors.As(err, &pe):
+		return proxy.WriteError(c, pe)
+	case errors.As(err, &ae):
+		return c.Status(ae.Status).JSON(fiber.Map{"error": ae.Message})
+	case errors.As(err, &fe):
+		if isAdminPath(c.Path()) {
+			return c.Status(fe.Code).JSON(fiber.Map{"error": fe.Message})
+		}
+		return proxy.WriteError(c, &proxy.Error{Status: fe.Code, Type: errorType(fe.Code), Code: errorCode(fe.Code), Message: fe.Message})
+	}
+	g.log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
+	if isAdminPath(c.Path()) {
+		return c.Status(fiber.StatusInternalServerError).JSON(fiber.Map{"error": "internal error"})
+	}
+	return proxy.WriteError(c, &proxy.Error{Status: fiber.StatusInternalServerError, Type: "server_error", Code: "internal_error", Message: "internal error"})
+}
+
+func isAdminPath(p string) bool { return p == "/admin" || strings.HasPrefix(p, "/admin/") }
+
+func errorType(status int) string {
+	if status >= 500 {
+		return "server_error"
+	}
+	return "invalid_request_error"
+}
+
+func errorCode(status int) string {
+	switch status {
+	case fiber.StatusNotFound:
+		return "not_found"
+	case fiber.StatusMethodNotAllowed:
+		return "method_not_allowed"
+	case fiber.StatusRequestEntityTooLarge:
+		return "request_too_large"
+	case fiber.StatusBadRequest:
+		return "bad_request"
+	}
+	return "http_" + strconv.Itoa(status)
+}

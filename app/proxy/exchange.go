@@ -1,0 +1,124 @@
+package proxy
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/keypool/keypool/app/pool"
+	"github.com/keypool/keypool/app/stats"
+)
+
+// exchange is one client request from the moment a key answered until the
+// answer is delivered: it owns the upstream body, the watch on the client
+// and the outcome that goes to the recorder once, at the end.
+type exchange struct {
+	p      *Proxy
+	t      *Target
+	ctx    context.Context
+	wt     *watch
+	cancel context.CancelCauseFunc
+	key    *pool.Key
+	body   io.ReadCloser
+	out    stats.Outcome
+	done   bool  // reached the end of the upstream body
+	broken error // the upstream body failed before its end
+	once   sync.Once
+}
+
+// respond sends an upstream answer to the client. It reports whether the
+// exchange was handed to fasthttp as a body stream (which then finishes
+// it); otherwise the caller finishes it.
+func (x *exchange) respond(c *fiber.Ctx, resp *http.Response) bool {
+	x.out.Status = resp.StatusCode
+	x.out.Success = resp.StatusCode >= 200 && resp.StatusCode < 300
+	if x.key != nil {
+		x.out.Key = x.key.APIKey()
+	}
+	c.Status(resp.StatusCode)
+	copyResponseHeaders(c, resp.Header)
+	x.body = resp.Body
+	x.p.watcher.setIdle(x.wt, x.p.cfg.StreamIdleTimeout)
+
+	if isStream(resp.Header.Get("Content-Type")) {
+		// fasthttp reads this until EOF after the handler returns, writing
+		// and flushing one chunk per Read, and calls Close at the end or
+		// when the client is gone.
+		c.Context().SetBodyStream(x, -1)
+		return true
+	}
+	data, err := io.ReadAll(io.LimitReader(x, x.p.cfg.MaxResponseBytes+1))
+	if err != nil || int64(len(data)) > x.p.cfg.MaxResponseBytes {
+		x.out.Status, x.out.Success = fiber.StatusBadGateway, false
+		c.Response().Header.Del(fiber.HeaderContentType)
+		_ = WriteError(c, &Error{Status: fiber.StatusBadGateway, Type: "upstream_error", Code: "upstream_broken",
+			Message: "the upstream answer was cut off or too large"})
+		return false
+	}
+	c.Response().SetBodyRaw(data)
+	return false
+}
+
+// Read passes the upstream body through, noting activity for the idle
+// watch and the end of the body.
+func (x *exchange) Read(b []byte) (n int, err error) {
+	defer func() {
+		// A panic here would run on fasthttp's goroutine, out of Fiber's
+		// recover middleware's reach, and kill the process.
+		if r := recover(); r != nil {
+			x.p.log.Error("proxy: panic while streaming", "panic", r)
+			n, err = 0, io.ErrUnexpectedEOF
+		}
+	}()
+	n, err = x.body.Read(b)
+	if n > 0 {
+		x.wt.touch()
+	}
+	if err == io.EOF {
+		x.done = true
+	} else if err != nil {
+		x.broken = err
+	}
+	return n, err
+}
+
+// Close ends the exchange; fasthttp calls it at EOF or when the client is
+// gone.
+func (x *exchange) Close() error {
+	x.finish()
+	return nil
+}
+
+// finish releases the upstream request and records the outcome, once.
+func (x *exchange) finish() {
+	x.once.Do(func() {
+		x.p.watcher.remove(x.wt)
+		cause := context.Cause(x.ctx)
+		x.cancel(nil)
+		if x.body != nil {
+			x.body.Close()
+			if !x.done && x.out.Success {
+				x.out.Success = false
+				if x.broken != nil && cause != errClientGone {
+					// The upstream broke off or went silent mid-answer.
+					x.out.Status = fiber.StatusBadGateway
+					x.t.Pool.Mark(x.key, pool.Transient, time.Time{})
+				} else {
+					// fasthttp stopped reading: the client is gone.
+					x.out.Status = StatusClientClosed
+				}
+			}
+		}
+		x.out.Latency = time.Since(x.out.At)
+		x.p.recorder.Record(x.out)
+	})
+}
+
+func isStream(contentType string) bool {
+	return strings.HasPrefix(contentType, "text/event-stream") || strings.HasPrefix(contentType, "application/x-ndjson")
+}

@@ -1,0 +1,141 @@
+package proxy
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/keypool/keypool/app/pool"
+	"github.com/keypool/keypool/app/stats"
+)
+
+// maxErrorBody is how much of an upstream error answer is read to classify
+// it and to report it.
+const maxErrorBody = 64 << 10
+
+// StatusClientClosed is recorded when the client left before its answer
+// was complete (nginx's convention).
+const StatusClientClosed = 499
+
+// forward serves one client request: auth, body check, then up to
+// MaxRetries keys until one answers with something other than a key or
+// upstream error.
+func (p *Proxy) forward(c *fiber.Ctx, t *Target, url string) error {
+	start := time.Now()
+	tokenID, ok := t.Tokens.Check(bearer(c))
+	if !ok {
+		return errBadToken()
+	}
+	body := c.Request().Body()
+	var req request
+	if c.Method() == fiber.MethodPost {
+		peekBody := body
+		if len(c.Request().Header.ContentEncoding()) > 0 {
+			peekBody = c.Body() // decompressed copy, for reading model and stream only
+		}
+		if req, ok = peek(peekBody); !ok {
+			return errBadBody("the request body must be a JSON object")
+		}
+	}
+	if q := c.Request().URI().QueryString(); len(q) > 0 {
+		url += "?" + string(q)
+	}
+
+	ctx, cancel := context.WithCancelCause(c.UserContext())
+	wt := p.watcher.add(c.Context().Conn(), cancel)
+	x := &exchange{p: p, t: t, ctx: ctx, wt: wt, cancel: cancel, out: stats.Outcome{
+		Provider: t.Provider.ID, Model: req.Model, Token: tokenID, Stream: req.Stream, At: start,
+	}}
+	handedOff := false
+	defer func() {
+		if !handedOff {
+			x.finish()
+		}
+	}()
+
+	var (
+		buf   [8]*pool.Key
+		tried = buf[:0]
+		last  *Error
+	)
+	for attempt := 0; attempt < p.cfg.MaxRetries; attempt++ {
+		k, err := t.Pool.Pick(tried)
+		if err != nil {
+			break
+		}
+		tried = append(tried, k)
+		resp, err := p.send(ctx, c, t, url, body, k.APIKey())
+		if err != nil {
+			if context.Cause(ctx) == errClientGone || c.Context().Err() != nil {
+				x.out.Status = StatusClientClosed
+				return nil // nobody to answer; the key is not to blame
+			}
+			t.Pool.Mark(k, pool.Transient, time.Time{})
+			x.out.FailedKeys = append(x.out.FailedKeys, k.APIKey())
+			last = transportError(err, p.cfg.UpstreamTimeout)
+			continue
+		}
+		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+			t.Pool.Mark(k, pool.Success, time.Time{})
+			x.key = k
+			handedOff = x.respond(c, resp)
+			return nil
+		}
+		v := classify(t.Provider, resp.StatusCode, resp.Header, nil, time.Now())
+		if !v.retry {
+			x.key = k
+			handedOff = x.respond(c, resp) // the client's own error: passed on as sent
+			return nil
+		}
+		errBody, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusTooManyRequests {
+			v = classify(t.Provider, resp.StatusCode, resp.Header, errBody, time.Now())
+		}
+		t.Pool.Mark(k, v.event, v.until)
+		x.out.FailedKeys = append(x.out.FailedKeys, k.APIKey())
+		last = upstreamError(resp.StatusCode, resp.Header, errBody, k.APIKey())
+	}
+	if last == nil {
+		last = errNoKeys()
+	}
+	x.out.Status = last.Status
+	return last
+}
+
+// send makes one upstream attempt with one key.
+func (p *Proxy) send(ctx context.Context, c *fiber.Ctx, t *Target, url string, body []byte, apiKey string) (*http.Response, error) {
+	var rd io.Reader
+	if len(body) > 0 {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, c.Method(), url, rd)
+	if err != nil {
+		return nil, err
+	}
+	setUpstreamHeaders(req, c, t, apiKey)
+	return p.client.Do(req)
+}
+
+// transportError turns a failed attempt (no answer) into what the client
+// sees if no other key does better.
+func transportError(err error, timeout time.Duration) *Error {
+	var ne interface{ Timeout() bool }
+	if errors.As(err, &ne) && ne.Timeout() {
+		return &Error{Status: fiber.StatusGatewayTimeout, Type: "upstream_error", Code: "upstream_timeout",
+			Message: "the upstream did not answer within " + timeout.String()}
+	}
+	msg := err.Error()
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		msg = ue.Err.Error() // without the URL
+	}
+	return &Error{Status: fiber.StatusBadGateway, Type: "upstream_error", Code: "upstream_unreachable",
+		Message: "the upstream request failed: " + msg}
+}

@@ -1,0 +1,93 @@
+// Package proxy serves the client-facing OpenAI-compatible routes: it checks
+// the client token, picks a key from the provider's pool, forwards the body
+// byte for byte, fails over to the next key on key and upstream errors
+// before anything reached the client, and streams the answer back chunk by
+// chunk. Each finished request is handed to a stats.Recorder.
+//
+// It is shaped like net/http/httputil.ReverseProxy: one type, provider
+// quirks behind app/provider, hop-by-hop headers stripped, an immediate
+// flush per stream chunk and cancellation in both directions.
+package proxy
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/keypool/keypool/app/pool"
+	"github.com/keypool/keypool/app/provider"
+	"github.com/keypool/keypool/app/stats"
+	"github.com/keypool/keypool/app/tokens"
+)
+
+// Target is one provider as the proxy serves it.
+type Target struct {
+	Provider *provider.Provider
+	Pool     *pool.Pool
+	Tokens   *tokens.Set
+}
+
+// Config tunes the proxy.
+type Config struct {
+	MaxRetries        int           // keys tried per request (MAX_RETRIES)
+	UpstreamTimeout   time.Duration // time to the upstream's response headers (UPSTREAM_TIMEOUT)
+	StreamIdleTimeout time.Duration // longest silence inside an answer (STREAM_IDLE_TIMEOUT)
+	MaxResponseBytes  int64         // largest non-stream answer read into memory
+}
+
+// Proxy forwards client requests to upstream providers.
+type Proxy struct {
+	cfg      Config
+	client   *http.Client
+	recorder stats.Recorder
+	log      *slog.Logger
+	watcher  *watcher
+}
+
+// New returns a proxy. Call Run to start its client watcher.
+func New(cfg Config, rec stats.Recorder, log *slog.Logger) *Proxy {
+	if cfg.MaxRetries <= 0 {
+		cfg.MaxRetries = 3
+	}
+	if cfg.UpstreamTimeout <= 0 {
+		cfg.UpstreamTimeout = 60 * time.Second
+	}
+	if cfg.StreamIdleTimeout <= 0 {
+		cfg.StreamIdleTimeout = 120 * time.Second
+	}
+	if cfg.MaxResponseBytes <= 0 {
+		cfg.MaxResponseBytes = 64 << 20
+	}
+	return &Proxy{
+		cfg:      cfg,
+		client:   &http.Client{Transport: newTransport(cfg.UpstreamTimeout)},
+		recorder: rec,
+		log:      log,
+		watcher:  newWatcher(250 * time.Millisecond),
+	}
+}
+
+// Run watches clients and idle streams until ctx ends.
+func (p *Proxy) Run(ctx context.Context) { p.watcher.run(ctx) }
+
+// newTransport is tuned for many concurrent requests to few hosts: a large
+// idle pool per host, and compression off so bytes pass through unchanged.
+func newTransport(headerTimeout time.Duration) *http.Transport {
+	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           dialer.DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          2048,
+		MaxIdleConnsPerHost:   1024,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: headerTimeout,
+		ExpectContinueTimeout: time.Second,
+		DisableCompression:    true,
+		WriteBufferSize:       32 << 10,
+		ReadBufferSize:        32 << 10,
+	}
+}

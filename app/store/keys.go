@@ -1,0 +1,98 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"gorm.io/gorm/clause"
+
+	"github.com/keypool/keypool/models"
+)
+
+// ListKeys returns every key of the provider, for the in-memory pool.
+func (s *Store) ListKeys(ctx context.Context) ([]models.Key, error) {
+	var keys []models.Key
+	err := s.db.WithContext(ctx).Table(s.table("keys")).Order("created_at, api_key").Find(&keys).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: list keys: %w", err)
+	}
+	for i := range keys {
+		keys[i] = keyUTC(keys[i])
+	}
+	return keys, nil
+}
+
+// InsertKeys adds keys, skipping those already stored, and returns how
+// many were new.
+func (s *Store) InsertKeys(ctx context.Context, keys []models.Key) (int64, error) {
+	if len(keys) == 0 {
+		return 0, nil
+	}
+	// A copy: the caller's slice is left as it was.
+	rows := make([]models.Key, len(keys))
+	for i, k := range keys {
+		if k.Status == "" {
+			k.Status = models.StatusActive
+		}
+		rows[i] = keyUTC(k)
+	}
+	// ON CONFLICT DO NOTHING also skips a key repeated within the input, on
+	// both dialects, so RowsAffected counts each new key once.
+	res := s.db.WithContext(ctx).Table(s.table("keys")).
+		Clauses(clause.OnConflict{DoNothing: true}).
+		CreateInBatches(rows, 500)
+	if res.Error != nil {
+		return 0, fmt.Errorf("store: insert keys: %w", translate(res.Error))
+	}
+	return res.RowsAffected, nil
+}
+
+// DeleteKeys removes keys (their stats go with them) and returns how many
+// existed.
+func (s *Store) DeleteKeys(ctx context.Context, apiKeys []string) (int64, error) {
+	if len(apiKeys) == 0 {
+		return 0, nil
+	}
+	// key_stats cascades on PostgreSQL and SQLite with foreign_keys on; the
+	// explicit delete also covers an adopted table made without the FK.
+	tx := s.db.WithContext(ctx).Begin()
+	if err := tx.Table(s.table("key_stats")).Where("api_key IN ?", apiKeys).Delete(&models.KeyStats{}).Error; err != nil {
+		tx.Rollback()
+		return 0, fmt.Errorf("store: delete key stats: %w", err)
+	}
+	res := tx.Table(s.table("keys")).Where("api_key IN ?", apiKeys).Delete(&models.Key{})
+	if res.Error != nil {
+		tx.Rollback()
+		return 0, fmt.Errorf("store: delete keys: %w", res.Error)
+	}
+	if err := tx.Commit().Error; err != nil {
+		return 0, fmt.Errorf("store: delete keys: %w", err)
+	}
+	return res.RowsAffected, nil
+}
+
+// SaveKeyStates writes the state columns (status, failed_until,
+// disabled_until, consecutive_failures) of the given keys in one
+// transaction. Keys deleted meanwhile are skipped.
+func (s *Store) SaveKeyStates(ctx context.Context, keys []models.Key) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	tx := s.db.WithContext(ctx).Begin()
+	for _, k := range keys {
+		err := tx.Table(s.table("keys")).Where("api_key = ?", k.APIKey).Updates(map[string]any{
+			"status":               k.Status,
+			"failed_until":         utc(k.FailedUntil),
+			"disabled_until":       utc(k.DisabledUntil),
+			"consecutive_failures": k.ConsecutiveFailures,
+		}).Error
+		if err != nil {
+			tx.Rollback()
+			return fmt.Errorf("store: save key state: %w", err)
+		}
+	}
+	if err := tx.Commit().Error; err != nil {
+		return fmt.Errorf("store: save key states: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,20 @@
+// Command keypool is a self-hosted API key pool gateway for Ollama and
+// OpenRouter. See README.md.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "keypool:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,92 @@
+// Package migrations holds Keypool's versioned SQL migrations, one folder
+// per dialect, and applies them with goose.
+//
+// Every provider owns its own tables. The SQL files are written for the
+// Ollama tables (ollama_api_*) so that they run as they are in a SQL editor;
+// for another provider the same files are applied with the table prefix
+// rewritten, and each provider keeps its own goose version table
+// ({prefix}_goose_db_version), so enabling a provider later migrates only
+// its tables.
+package migrations
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"testing/fstest"
+
+	"github.com/pressly/goose/v3"
+)
+
+//go:embed postgres/*.sql sqlite/*.sql
+var files embed.FS
+
+// sourcePrefix is the table prefix the SQL files are written with.
+const sourcePrefix = "ollama_api_"
+
+// Dialects Keypool supports.
+const (
+	Postgres = "postgres"
+	SQLite   = "sqlite"
+)
+
+// Up applies every pending migration for each table prefix and returns the
+// versions applied, for a log line.
+func Up(ctx context.Context, db *sql.DB, dialect string, prefixes []string) ([]string, error) {
+	var applied []string
+	for _, prefix := range prefixes {
+		p, err := newProvider(db, dialect, prefix)
+		if err != nil {
+			return applied, err
+		}
+		results, err := p.Up(ctx)
+		if err != nil {
+			return applied, fmt.Errorf("migrations: %s: %w", prefix, err)
+		}
+		for _, r := range results {
+			applied = append(applied, fmt.Sprintf("%s:%s", prefix, r.Source.Path))
+		}
+	}
+	return applied, nil
+}
+
+func newProvider(db *sql.DB, dialect, prefix string) (*goose.Provider, error) {
+	var gd goose.Dialect
+	switch dialect {
+	case Postgres:
+		gd = goose.DialectPostgres
+	case SQLite:
+		gd = goose.DialectSQLite3
+	default:
+		return nil, fmt.Errorf("migrations: unknown dialect %q", dialect)
+	}
+	fsys, err := forPrefix(dialect, prefix)
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(gd, db, fsys,
+		goose.WithTableName(prefix+"_goose_db_version"),
+		goose.WithDisableGlobalRegistry(true))
+}
+
+// forPrefix returns the dialect's migrations with the table prefix
+// rewritten from ollama_api_ to prefix_.
+func forPrefix(dialect, prefix string) (fs.FS, error) {
+	entries, err := fs.ReadDir(files, dialect)
+	if err != nil {
+		return nil, fmt.Errorf("migrations: read %s: %w", dialect, err)
+	}
+	out := fstest.MapFS{}
+	for _, e := range entries {
+		data, err := fs.ReadFile(files, dialect+"/"+e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("migrations: read %s: %w", e.Name(), err)
+		}
+		data = bytes.ReplaceAll(data, []byte(sourcePrefix), []byte(prefix+"_"))
+		out[e.Name()] = &fstest.MapFile{Data: data, Mode: 0o444}
+	}
+	return out, nil
+}
