@@ -16,8 +16,6 @@ import (
 	"github.com/keypool/keypool/app/admin"
 	"github.com/keypool/keypool/app/config"
 	"github.com/keypool/keypool/app/gateway"
-	"github.com/keypool/keypool/app/store"
-	"github.com/keypool/keypool/migrations"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -58,7 +56,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		log.Info("ignoring "+name+": Keypool talks to PostgreSQL directly through DATABASE_URL", "variable", name)
 	}
 	if cmd == "migrate" {
-		return migrate(ctx, cfg, log)
+		return gateway.Migrate(ctx, cfg, log)
 	}
 	return serve(ctx, cfg, log, stdout)
 }
@@ -101,27 +99,6 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	return g.Shutdown(shutdownCtx)
-}
-
-func migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
-	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	var prefixes []string
-	if !cfg.DisableOllama {
-		prefixes = append(prefixes, "ollama_api")
-	}
-	if !cfg.DisableOpenRouter {
-		prefixes = append(prefixes, "openrouter_api")
-	}
-	applied, err := migrations.Up(ctx, db.SQL, db.Dialect, prefixes)
-	if err != nil {
-		return err
-	}
-	log.Info("migrations applied", "database", db.Where, "applied", applied, "count", len(applied))
-	return nil
 }
 
 // baseURL turns a listen address into a URL a person can open.

@@ -19,6 +19,7 @@ import (
 	"testing/fstest"
 
 	"github.com/pressly/goose/v3"
+	gooselock "github.com/pressly/goose/v3/lock"
 )
 
 //go:embed postgres/*.sql sqlite/*.sql
@@ -33,12 +34,26 @@ const (
 	SQLite   = "sqlite"
 )
 
+// Option changes how Up runs.
+type Option func(*options)
+
+type options struct{ lock bool }
+
+// WithLock holds a PostgreSQL session advisory lock while migrating, so
+// that instances starting together migrate one after the other. Not for
+// PgBouncer in transaction mode, where a session lock cannot be held.
+func WithLock() Option { return func(o *options) { o.lock = true } }
+
 // Up applies every pending migration for each table prefix and returns the
 // versions applied, for a log line.
-func Up(ctx context.Context, db *sql.DB, dialect string, prefixes []string) ([]string, error) {
+func Up(ctx context.Context, db *sql.DB, dialect string, prefixes []string, opts ...Option) ([]string, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	var applied []string
 	for _, prefix := range prefixes {
-		p, err := newProvider(db, dialect, prefix)
+		p, err := newProvider(db, dialect, prefix, o.lock && dialect == Postgres)
 		if err != nil {
 			return applied, err
 		}
@@ -53,7 +68,7 @@ func Up(ctx context.Context, db *sql.DB, dialect string, prefixes []string) ([]s
 	return applied, nil
 }
 
-func newProvider(db *sql.DB, dialect, prefix string) (*goose.Provider, error) {
+func newProvider(db *sql.DB, dialect, prefix string, lock bool) (*goose.Provider, error) {
 	var gd goose.Dialect
 	switch dialect {
 	case Postgres:
@@ -67,9 +82,18 @@ func newProvider(db *sql.DB, dialect, prefix string) (*goose.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return goose.NewProvider(gd, db, fsys,
-		goose.WithTableName(prefix+"_goose_db_version"),
-		goose.WithDisableGlobalRegistry(true))
+	popts := []goose.ProviderOption{
+		goose.WithTableName(prefix + "_goose_db_version"),
+		goose.WithDisableGlobalRegistry(true),
+	}
+	if lock {
+		locker, err := gooselock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, fmt.Errorf("migrations: lock: %w", err)
+		}
+		popts = append(popts, goose.WithSessionLocker(locker))
+	}
+	return goose.NewProvider(gd, db, fsys, popts...)
 }
 
 // forPrefix returns the dialect's migrations with the table prefix

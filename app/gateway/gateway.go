@@ -22,7 +22,6 @@ import (
 	"github.com/keypool/keypool/app/stats"
 	"github.com/keypool/keypool/app/store"
 	"github.com/keypool/keypool/app/tokens"
-	"github.com/keypool/keypool/migrations"
 )
 
 // Gateway is a running Keypool.
@@ -59,17 +58,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 }
 
 func (g *Gateway) build(ctx context.Context, opts Options) error {
-	enabled := g.enabledProviders()
-	prefixes := make([]string, len(enabled))
-	for i, p := range enabled {
-		prefixes[i] = p.Prefix
-	}
-	applied, err := migrations.Up(ctx, g.db.SQL, g.db.Dialect, prefixes)
-	if err != nil {
+	enabled := enabledProviders(g.cfg)
+	if err := migrate(ctx, g.db, enabled, g.log); err != nil {
 		return err
-	}
-	if len(applied) > 0 {
-		g.log.Info("database migrated", "applied", applied)
 	}
 
 	bgCtx, stop := context.WithCancel(context.Background())
@@ -109,17 +100,41 @@ func (g *Gateway) build(ctx context.Context, opts Options) error {
 }
 
 // enabledProviders lists the providers the configuration leaves on.
-func (g *Gateway) enabledProviders() []*provider.Provider {
+func enabledProviders(cfg config.Config) []*provider.Provider {
 	var out []*provider.Provider
-	if !g.cfg.DisableOllama {
-		out = append(out, provider.New(provider.Ollama, g.cfg.OllamaBaseURL))
+	if !cfg.DisableOllama {
+		out = append(out, provider.New(provider.Ollama, cfg.OllamaBaseURL))
 	}
-	if !g.cfg.DisableOpenRouter {
-		p := provider.New(provider.OpenRouter, g.cfg.OpenRouterBaseURL)
-		p.Headers = map[string]string{"HTTP-Referer": g.cfg.OpenRouterAppURL, "X-Title": g.cfg.OpenRouterTitle}
+	if !cfg.DisableOpenRouter {
+		p := provider.New(provider.OpenRouter, cfg.OpenRouterBaseURL)
+		p.Headers = map[string]string{"HTTP-Referer": cfg.OpenRouterAppURL, "X-Title": cfg.OpenRouterTitle}
 		out = append(out, p)
 	}
 	return out
+}
+
+// Migrate opens the configured database, applies the migrations of the
+// enabled providers and closes it: the "keypool migrate" command.
+func Migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return migrate(ctx, db, enabledProviders(cfg), log)
+}
+
+func migrate(ctx context.Context, db *store.DB, providers []*provider.Provider, log *slog.Logger) error {
+	prefixes := make([]string, len(providers))
+	for i, p := range providers {
+		prefixes[i] = p.Prefix
+	}
+	applied, err := db.Migrate(ctx, prefixes)
+	if err != nil {
+		return err
+	}
+	log.Info("database schema up to date", "database", db.Where, "applied", applied)
+	return nil
 }
 
 func (g *Gateway) goBackground(f func()) {

@@ -22,8 +22,8 @@ func (s *Store) ListKeys(ctx context.Context) ([]models.Key, error) {
 	return keys, nil
 }
 
-// InsertKeys adds keys, skipping those already stored, and returns how
-// many were new.
+// InsertKeys adds keys, skipping those already stored or repeated in keys,
+// and returns how many were new. Times are stored in UTC.
 func (s *Store) InsertKeys(ctx context.Context, keys []models.Key) (int64, error) {
 	if len(keys) == 0 {
 		return 0, nil

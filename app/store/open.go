@@ -28,6 +28,9 @@ type DB struct {
 	Dialect string // migrations.Postgres | migrations.SQLite
 	// Where is a description of the database safe to log (no password).
 	Where string
+	// PgBouncer is set for a ?pgbouncer=true URL: transaction pooling, so
+	// no prepared statements and no session state between transactions.
+	PgBouncer bool
 }
 
 // Open connects to databaseURL: empty → the SQLite file keypool.db in
@@ -125,7 +128,7 @@ func openPostgres(rawURL string) (*DB, error) {
 	if pgbouncer {
 		where += " (pgbouncer)"
 	}
-	return &DB{Gorm: g, SQL: sqlDB, Dialect: migrations.Postgres, Where: where}, nil
+	return &DB{Gorm: g, SQL: sqlDB, Dialect: migrations.Postgres, Where: where, PgBouncer: pgbouncer}, nil
 }
 
 // stripPgbouncer removes the pgbouncer query parameter (Prisma's and
@@ -152,4 +155,15 @@ func redact(err error) error {
 		return ue.Err
 	}
 	return err
+}
+
+// Migrate applies the pending migrations of the given table prefixes. On
+// PostgreSQL (not through PgBouncer) a session lock makes instances that
+// start together migrate one at a time.
+func (db *DB) Migrate(ctx context.Context, prefixes []string) ([]string, error) {
+	var opts []migrations.Option
+	if db.Dialect == migrations.Postgres && !db.PgBouncer {
+		opts = append(opts, migrations.WithLock())
+	}
+	return migrations.Up(ctx, db.SQL, db.Dialect, prefixes, opts...)
 }

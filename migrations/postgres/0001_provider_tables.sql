@@ -52,8 +52,7 @@ CREATE TABLE IF NOT EXISTS ollama_api_model_stats (
     total_requests BIGINT NOT NULL DEFAULT 0,
     success_count  BIGINT NOT NULL DEFAULT 0,
     failure_count  BIGINT NOT NULL DEFAULT 0,
-    last_used      TIMESTAMPTZ,
-    UNIQUE (provider, model)
+    last_used      TIMESTAMPTZ
 );
 
 -- created_at is not in the original's table guide, but its cleanup query
@@ -66,13 +65,14 @@ CREATE TABLE IF NOT EXISTS ollama_api_model_hourly (
     requests   BIGINT NOT NULL DEFAULT 0,
     success    BIGINT NOT NULL DEFAULT 0,
     failure    BIGINT NOT NULL DEFAULT 0,
-    created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),
-    UNIQUE (provider, model, hour)
+    created_at TIMESTAMPTZ NOT NULL DEFAULT NOW()
 );
 ALTER TABLE ollama_api_model_hourly ADD COLUMN IF NOT EXISTS created_at TIMESTAMPTZ NOT NULL DEFAULT NOW();
 
--- Additive upserts need these unique keys even where an older schema made
--- the tables without them.
+-- The unique keys the additive upserts rely on, as named indexes so that a
+-- fresh database and one the original schema made end up alike (the
+-- original declared them inline; an index that duplicates such a
+-- constraint costs only some disk and write time).
 CREATE UNIQUE INDEX IF NOT EXISTS ollama_api_model_stats_provider_model_uq
     ON ollama_api_model_stats (provider, model);
 CREATE UNIQUE INDEX IF NOT EXISTS ollama_api_model_hourly_provider_model_hour_uq

@@ -1,0 +1,121 @@
+package fakeupstream
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+// stream answers with Server-Sent Events: Options.Chunks content chunks,
+// a finish chunk, a usage chunk when the dialect or stream_options ask for
+// one, and [DONE]. Stream faults (CutAfterChunks, MidStreamError) strike
+// here.
+func (x *exchange) stream(k kind) {
+	h := x.w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	x.w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(x.w)
+	n := x.opts.Chunks
+	cut, midError := 0, false
+	if f := x.fault; f != nil {
+		cut, midError = min(f.CutAfterChunks, n), f.MidStreamError
+	}
+	buf := make([]byte, 0, 512)
+	if x.d.keepAlive {
+		// Sent with the headers, before the first token, as OpenRouter does.
+		if !x.send(rc, append(buf, ": OPENROUTER PROCESSING\n\n"...)) {
+			return
+		}
+	}
+	head := x.appendHead(append(make([]byte, 0, 160), "data: "...), k.idPrefix, k.chunkObject)
+	for i := 0; i <= n; i++ {
+		if i > 0 && !sleep(x.r.Context(), x.opts.ChunkDelay) {
+			x.out = outCanceled
+			return
+		}
+		switch {
+		case cut > 0 && i == cut:
+			x.abort()
+		case midError && i == 1:
+			x.send(rc, x.appendMidStreamError(buf[:0], head, k))
+			x.out = outFailed
+			return
+		case i < n:
+			if !x.send(rc, appendDelta(append(buf[:0], head...), k, i)) {
+				return
+			}
+		default:
+			if x.send(rc, x.appendEnd(buf[:0], head, k)) {
+				x.out = outOK
+			}
+		}
+	}
+}
+
+// send writes and flushes b, and reports false (counting the request as
+// canceled) when the client is gone.
+func (x *exchange) send(rc *http.ResponseController, b []byte) bool {
+	if _, err := x.w.Write(b); err != nil {
+		x.out = outCanceled
+		return false
+	}
+	if err := rc.Flush(); err != nil || x.r.Context().Err() != nil {
+		x.out = outCanceled
+		return false
+	}
+	return true
+}
+
+// appendDelta appends the rest of content chunk i after its head.
+func appendDelta(b []byte, k kind, i int) []byte {
+	switch {
+	case !k.chat:
+		b = append(b, `,"choices":[{"index":0,"text":"`...)
+	case i == 0:
+		b = append(b, `,"choices":[{"index":0,"delta":{"role":"assistant","content":"`...)
+	default:
+		b = append(b, `,"choices":[{"index":0,"delta":{"content":"`...)
+	}
+	b = appendPiece(b, i)
+	if k.chat {
+		return append(b, `"},"finish_reason":null}]}`+"\n\n"...)
+	}
+	return append(b, `","logprobs":null,"finish_reason":null}]}`+"\n\n"...)
+}
+
+// appendEnd appends the finish chunk, the usage chunk if any, and [DONE].
+func (x *exchange) appendEnd(b, head []byte, k kind) []byte {
+	b = append(b, head...)
+	if k.chat {
+		b = append(b, `,"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`+"\n\n"...)
+	} else {
+		b = append(b, `,"choices":[{"index":0,"text":"","logprobs":null,"finish_reason":"stop"}]}`+"\n\n"...)
+	}
+	if x.d.alwaysUsage || x.req.includeUsage {
+		x.prompt, x.completion = PromptTokens(len(x.body)), int64(x.opts.Chunks)
+		b = append(b, head...)
+		b = append(b, `,"choices":[],"usage":`...)
+		b = appendUsage(b, x.prompt, x.completion)
+		b = append(b, "}\n\n"...)
+	}
+	return append(b, "data: [DONE]\n\n"...)
+}
+
+// appendMidStreamError appends OpenRouter's in-band error chunk (sent
+// under status 200) and [DONE].
+func (x *exchange) appendMidStreamError(b, head []byte, k kind) []byte {
+	msg := x.fault.Message
+	if msg == "" {
+		msg = "Provider returned error"
+	}
+	quoted, _ := json.Marshal(msg)
+	b = append(b, head...)
+	b = append(b, `,"error":{"code":502,"message":`...)
+	b = append(b, quoted...)
+	if k.chat {
+		b = append(b, `},"choices":[{"index":0,"delta":{"content":""},"finish_reason":"error"}]}`+"\n\n"...)
+	} else {
+		b = append(b, `},"choices":[{"index":0,"text":"","finish_reason":"error"}]}`+"\n\n"...)
+	}
+	return append(b, "data: [DONE]\n\n"...)
+}
