@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -25,8 +26,9 @@ const usage = `usage: keypool [command]
 
 commands:
   serve     run the gateway (default)
-  migrate   apply database migrations and exit
-  version   print the version
+  migrate      apply database migrations and exit
+  healthcheck  GET /health on LISTEN_ADDR; exit 0 if healthy (for Docker's HEALTHCHECK)
+  version      print the version
 `
 
 // run is the whole program: it reads the configuration (environment, and a
@@ -42,7 +44,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		fmt.Fprintln(stdout, "keypool", version)
 		return nil
 	}
-	if cmd != "serve" && cmd != "migrate" {
+	if cmd != "serve" && cmd != "migrate" && cmd != "healthcheck" {
 		fmt.Fprint(stdout, usage)
 		return fmt.Errorf("unknown command %q", cmd)
 	}
@@ -55,8 +57,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	for _, name := range cfg.Ignored {
 		log.Info("ignoring "+name+": Keypool talks to PostgreSQL directly through DATABASE_URL", "variable", name)
 	}
-	if cmd == "migrate" {
+	switch cmd {
+	case "migrate":
 		return gateway.Migrate(ctx, cfg, log)
+	case "healthcheck":
+		return healthcheck(ctx, cfg.ListenAddr)
 	}
 	return serve(ctx, cfg, log, stdout)
 }
@@ -99,6 +104,30 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	return g.Shutdown(shutdownCtx)
+}
+
+// healthcheck asks a running gateway on this host for /health; the
+// distroless image has no curl, so the binary checks itself.
+func healthcheck(ctx context.Context, listenAddr string) error {
+	_, port, err := net.SplitHostPort(listenAddr)
+	if err != nil {
+		return fmt.Errorf("healthcheck: LISTEN_ADDR=%s: %w", listenAddr, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:"+port+"/health", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: /health answered %s", resp.Status)
+	}
+	return nil
 }
 
 // baseURL turns a listen address into a URL a person can open.

@@ -95,4 +95,3 @@ func (h *Handler) provider(id string) (*Provider, error) {
 
 // reloadKeys makes the pool see the store's keys now.
 func (p *Provider) reloadKeys(ctx context.Context) error { return p.Pool.Load(ctx) }
-

@@ -1,0 +1,63 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func load(env map[string]string) (Config, error) {
+	return Load(func(k string) string { return env[k] })
+}
+
+func TestDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DataDir != "./data" || c.ListenAddr != ":8080" || c.MaxRetries != 3 || c.KeyFailureThreshold != 3 ||
+		c.KeyCooldown != time.Hour || c.UpstreamTimeout != time.Minute || c.MaxBodyBytes != 16<<20 ||
+		c.RateLimitRequests != 60 || c.RateLimitWindow != time.Minute || c.StatsFlushInterval != 2*time.Second ||
+		c.StatsRetentionDays != 30 || c.EnableRateLimit || c.OllamaBaseURL != "https://ollama.com" ||
+		c.OpenRouterBaseURL != "https://openrouter.ai/api" {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestParsing(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		env   map[string]string
+		check func(Config) bool
+	}{
+		{map[string]string{"RATE_LIMIT_WINDOW": "60"}, func(c Config) bool { return c.RateLimitWindow == time.Minute }},
+		{map[string]string{"RATE_LIMIT_WINDOW": "90s"}, func(c Config) bool { return c.RateLimitWindow == 90*time.Second }},
+		{map[string]string{"KEY_COOLDOWN": "1h30m"}, func(c Config) bool { return c.KeyCooldown == 90*time.Minute }},
+		{map[string]string{"ENABLE_RATE_LIMIT": "1"}, func(c Config) bool { return c.EnableRateLimit }},
+		{map[string]string{"ENABLE_RATE_LIMIT": "TRUE"}, func(c Config) bool { return c.EnableRateLimit }},
+		{map[string]string{"DISABLE_OLLAMA": "0"}, func(c Config) bool { return !c.DisableOllama }},
+		{map[string]string{"SUPABASE_REST_URL": "https://x.supabase.co/rest/v1", "SUPABASE_SERVICE_ROLE_KEY": "ey"},
+			func(c Config) bool { return len(c.Ignored) == 2 }},
+		{map[string]string{"MAX_RETRIES": " 5 "}, func(c Config) bool { return c.MaxRetries == 5 }},
+	}
+	for _, tt := range tests {
+		c, err := load(tt.env)
+		if err != nil || !tt.check(c) {
+			t.Errorf("%v: %+v, %v", tt.env, c, err)
+		}
+	}
+}
+
+func TestErrorsNameTheVariable(t *testing.T) {
+	t.Parallel()
+	for name, value := range map[string]string{
+		"MAX_RETRIES": "0", "KEY_FAILURE_THRESHOLD": "x", "KEY_COOLDOWN": "soon", "ENABLE_RATE_LIMIT": "maybe",
+		"MAX_BODY_BYTES": "-1", "STATS_FLUSH_INTERVAL": "-5s",
+	} {
+		_, err := load(map[string]string{name: value})
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=%s: %v", name, value, err)
+		}
+	}
+}
