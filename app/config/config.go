@@ -34,8 +34,10 @@ type Config struct {
 	RateLimitRequests int
 	RateLimitWindow   time.Duration
 
+	StatsEnabled       bool // STATS_ENABLED=false turns statistics off (benchmarks)
 	StatsFlushInterval time.Duration
 	StatsRetentionDays int
+	StreamUsage        bool // STREAM_USAGE=off: never ask Ollama streams for usage
 	CacheTTL           time.Duration
 
 	// Ignored holds variables of the original project that Keypool accepts
@@ -72,7 +74,9 @@ func Load(getenv func(string) string) (Config, error) {
 		RateLimitRequests: r.integer("RATE_LIMIT_REQUESTS", 60, 1, 1<<30),
 		RateLimitWindow:   r.duration("RATE_LIMIT_WINDOW", 60*time.Second),
 
+		StatsEnabled:       r.boolean("STATS_ENABLED", true),
 		StatsFlushInterval: r.duration("STATS_FLUSH_INTERVAL", 2*time.Second),
+		StreamUsage:        r.boolean("STREAM_USAGE", true),
 		StatsRetentionDays: r.integer("STATS_RETENTION_DAYS", 30, 1, 36500),
 		CacheTTL:           r.duration("CACHE_TTL", 0),
 	}

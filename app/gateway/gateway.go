@@ -32,6 +32,7 @@ type Gateway struct {
 	app       *fiber.App
 	proxy     *proxy.Proxy
 	providers map[string]*admin.Provider
+	stats     *stats.Aggregator // nil when statistics are off
 
 	stop context.CancelFunc // ends the background loops
 	bg   sync.WaitGroup
@@ -39,7 +40,7 @@ type Gateway struct {
 
 // Options are what a caller may set beyond the configuration.
 type Options struct {
-	Recorder stats.Recorder // nil: statistics are discarded
+	Recorder stats.Recorder // nil: the statistics aggregator (unless STATS_ENABLED=false)
 }
 
 // New opens the database, migrates it, loads keys and tokens and builds the
@@ -66,8 +67,12 @@ func (g *Gateway) build(ctx context.Context, opts Options) error {
 	bgCtx, stop := context.WithCancel(context.Background())
 	g.stop = stop
 	targets := map[string]*proxy.Target{}
+	writers := map[string]stats.Writer{}
+	retention := &stats.Retention{Days: g.cfg.StatsRetentionDays, Log: g.log}
 	for _, info := range enabled {
 		st := store.New(g.db, info.Prefix)
+		writers[info.ID] = st
+		retention.Pruners = append(retention.Pruners, st)
 		pl := pool.New(pool.Config{FailureThreshold: g.cfg.KeyFailureThreshold, Cooldown: g.cfg.KeyCooldown}, st,
 			g.log.With("provider", info.ID))
 		if err := pl.Load(ctx); err != nil {
@@ -84,6 +89,12 @@ func (g *Gateway) build(ctx context.Context, opts Options) error {
 	}
 
 	rec := opts.Recorder
+	if rec == nil && g.cfg.StatsEnabled {
+		g.stats = stats.NewAggregator(writers, g.cfg.StatsFlushInterval, g.log)
+		rec = g.stats
+		g.goBackground(func() { g.stats.Run(bgCtx) })
+		g.goBackground(func() { retention.Run(bgCtx) })
+	}
 	if rec == nil {
 		rec = stats.Discard{}
 	}
@@ -91,6 +102,7 @@ func (g *Gateway) build(ctx context.Context, opts Options) error {
 		MaxRetries:        g.cfg.MaxRetries,
 		UpstreamTimeout:   g.cfg.UpstreamTimeout,
 		StreamIdleTimeout: g.cfg.StreamIdleTimeout,
+		StreamUsage:       g.cfg.StreamUsage,
 	}, rec, g.log)
 	g.goBackground(func() { g.proxy.Run(bgCtx) })
 

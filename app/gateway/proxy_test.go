@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tidwall/sjson"
+
 	"github.com/keypool/keypool/app/fakeupstream"
 	"github.com/keypool/keypool/app/store/storetest"
 )
@@ -41,12 +43,21 @@ func TestChatForwardsToTheProvider(t *testing.T) {
 					t.Errorf("%s: the client token reached the upstream", provider)
 				}
 				want, _ := json.Marshal(chatBody(stream))
+				if provider == "ollama" && stream {
+					// Keypool asks Ollama streams for usage on the client's behalf.
+					want, _ = sjson.SetBytes(want, "stream_options.include_usage", true)
+				}
 				if string(got.Body) != string(want) {
 					t.Errorf("%s: body changed on the way:\n got %s\nwant %s", provider, got.Body, want)
 				}
 				if stream {
 					if !strings.HasPrefix(hdr.Get("Content-Type"), "text/event-stream") || !strings.Contains(string(body), "data: [DONE]") {
 						t.Errorf("%s: stream answer: %s %q", provider, hdr.Get("Content-Type"), body)
+					}
+					// The client sees the stream it asked for: no usage chunk
+					// from Ollama, OpenRouter's own usage chunk as sent.
+					if hasUsage := strings.Contains(string(body), `"usage"`); hasUsage != (provider == "openrouter") {
+						t.Errorf("%s: usage in the client's stream = %v: %q", provider, hasUsage, body)
 					}
 				} else if !strings.Contains(string(body), `"usage"`) {
 					t.Errorf("%s: JSON answer without usage: %s", provider, body)
@@ -137,5 +148,39 @@ func TestMidStreamErrorPassesThrough(t *testing.T) {
 	status, body, _ := e.do("POST", chatPath("openrouter"), token, chatBody(true))
 	if status != http.StatusOK || !strings.Contains(string(body), `"finish_reason":"error"`) {
 		t.Fatalf("got %d %s", status, body)
+	}
+}
+
+// With STREAM_USAGE=off the body goes upstream byte for byte, streams too.
+func TestStreamUsageOff(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, "sqlite", map[string]string{"STREAM_USAGE": "off"})
+	key := "sk-raw-0123456789abcdef"
+	e.importKeys("ollama", key)
+	token := e.createToken("ollama")
+	raw := `{"stream":true,  "model":"m","messages":[{"role":"user","content":"hi"}]}`
+	if status, body, _ := e.do("POST", chatPath("ollama"), token, raw); status != 200 || strings.Contains(string(body), `"usage"`) {
+		t.Fatalf("%d %s", status, body)
+	}
+	if got := string(e.fake.LastRequest(key).Body); got != raw {
+		t.Fatalf("upstream body %q, want %q", got, raw)
+	}
+}
+
+// A client that asked for usage gets the usage chunk, and its body is not
+// touched.
+func TestStreamUsageAskedByClient(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, "sqlite", nil)
+	key := "sk-asked-0123456789abcdef"
+	e.importKeys("ollama", key)
+	token := e.createToken("ollama")
+	raw := `{"model":"m","stream":true,"stream_options":{"include_usage":true},"messages":[]}`
+	status, body, _ := e.do("POST", chatPath("ollama"), token, raw)
+	if status != 200 || !strings.Contains(string(body), `"usage"`) {
+		t.Fatalf("%d %s", status, body)
+	}
+	if got := string(e.fake.LastRequest(key).Body); got != raw {
+		t.Fatalf("upstream body %q, want %q", got, raw)
 	}
 }

@@ -24,8 +24,11 @@ type exchange struct {
 	wt     *watch
 	cancel context.CancelCauseFunc
 	key    *pool.Key
-	body   io.ReadCloser
+	body   io.ReadCloser // the upstream answer
+	lines  *lineFilter   // reads body, for streams
 	out    stats.Outcome
+	// dropUsage hides the usage-only chunk Keypool asked for.
+	dropUsage bool
 	done   bool  // reached the end of the upstream body
 	broken error // the upstream body failed before its end
 	once   sync.Once
@@ -49,10 +52,14 @@ func (x *exchange) respond(c *fiber.Ctx, resp *http.Response) bool {
 		// fasthttp reads this until EOF after the handler returns, writing
 		// and flushing one chunk per Read, and calls Close at the end or
 		// when the client is gone.
+		x.lines = newLineFilter(resp.Body, x.dropUsage)
 		c.Context().SetBodyStream(x, -1)
 		return true
 	}
 	data, err := io.ReadAll(io.LimitReader(x, x.p.cfg.MaxResponseBytes+1))
+	if u := jsonUsage(data); u.seen {
+		x.out.PromptTokens, x.out.CompletionTokens = u.prompt, u.completion
+	}
 	if err != nil || int64(len(data)) > x.p.cfg.MaxResponseBytes {
 		x.out.Status, x.out.Success = fiber.StatusBadGateway, false
 		c.Response().Header.Del(fiber.HeaderContentType)
@@ -75,7 +82,11 @@ func (x *exchange) Read(b []byte) (n int, err error) {
 			n, err = 0, io.ErrUnexpectedEOF
 		}
 	}()
-	n, err = x.body.Read(b)
+	if x.lines != nil {
+		n, err = x.lines.Read(b)
+	} else {
+		n, err = x.body.Read(b)
+	}
 	if n > 0 {
 		x.wt.touch()
 	}
@@ -102,16 +113,14 @@ func (x *exchange) finish() {
 		x.cancel(nil)
 		if x.body != nil {
 			x.body.Close()
-			if !x.done && x.out.Success {
-				x.out.Success = false
-				if x.broken != nil && cause != errClientGone {
-					// The upstream broke off or went silent mid-answer.
-					x.out.Status = fiber.StatusBadGateway
-					x.t.Pool.Mark(x.key, pool.Transient, time.Time{})
-				} else {
-					// fasthttp stopped reading: the client is gone.
-					x.out.Status = StatusClientClosed
-				}
+			if x.lines != nil && x.lines.usage.seen {
+				x.out.PromptTokens, x.out.CompletionTokens = x.lines.usage.prompt, x.lines.usage.completion
+			}
+			// A client that leaves mid-answer got its 2xx: still a success.
+			// An upstream that broke off or went silent is a failure.
+			if !x.done && x.out.Success && x.broken != nil && cause != errClientGone {
+				x.out.Success, x.out.Status = false, fiber.StatusBadGateway
+				x.t.Pool.Mark(x.key, pool.Transient, time.Time{})
 			}
 		}
 		x.out.Latency = time.Since(x.out.At)

@@ -10,8 +10,10 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/tidwall/sjson"
 
 	"github.com/keypool/keypool/app/pool"
+	"github.com/keypool/keypool/app/provider"
 	"github.com/keypool/keypool/app/stats"
 )
 
@@ -28,6 +30,7 @@ const StatusClientClosed = 499
 // upstream error.
 func (p *Proxy) forward(c *fiber.Ctx, t *Target, url string) error {
 	start := time.Now()
+	var err error
 	tokenID, ok := t.Tokens.Check(bearer(c))
 	if !ok {
 		return errBadToken()
@@ -43,13 +46,19 @@ func (p *Proxy) forward(c *fiber.Ctx, t *Target, url string) error {
 			return errBadBody("the request body must be a JSON object")
 		}
 	}
+	askedUsage := p.askUsage(t, req)
+	if askedUsage {
+		if body, err = sjson.SetBytes(bytes.Clone(body), "stream_options.include_usage", true); err != nil {
+			return errBadBody("the request body must be a JSON object")
+		}
+	}
 	if q := c.Request().URI().QueryString(); len(q) > 0 {
 		url += "?" + string(q)
 	}
 
 	ctx, cancel := context.WithCancelCause(c.UserContext())
 	wt := p.watcher.add(c.Context().Conn(), cancel)
-	x := &exchange{p: p, t: t, ctx: ctx, wt: wt, cancel: cancel, out: stats.Outcome{
+	x := &exchange{p: p, t: t, ctx: ctx, wt: wt, cancel: cancel, dropUsage: askedUsage, out: stats.Outcome{
 		Provider: t.Provider.ID, Model: req.Model, Token: tokenID, Stream: req.Stream, At: start,
 	}}
 	handedOff := false
@@ -73,8 +82,11 @@ func (p *Proxy) forward(c *fiber.Ctx, t *Target, url string) error {
 		resp, err := p.send(ctx, c, t, url, body, k.APIKey())
 		if err != nil {
 			if context.Cause(ctx) == errClientGone || c.Context().Err() != nil {
+				// Nobody to answer. The attempt counts in the key's figures,
+				// but the key's state is not to blame.
 				x.out.Status = StatusClientClosed
-				return nil // nobody to answer; the key is not to blame
+				x.out.FailedKeys = append(x.out.FailedKeys, k.APIKey())
+				return nil
 			}
 			t.Pool.Mark(k, pool.Transient, time.Time{})
 			x.out.FailedKeys = append(x.out.FailedKeys, k.APIKey())
@@ -107,6 +119,12 @@ func (p *Proxy) forward(c *fiber.Ctx, t *Target, url string) error {
 	}
 	x.out.Status = last.Status
 	return last
+}
+
+// askUsage says whether to ask an Ollama stream for usage on the client's
+// behalf: OpenRouter always sends it, and a client that asked gets it.
+func (p *Proxy) askUsage(t *Target, req request) bool {
+	return p.cfg.StreamUsage && req.Stream && !req.IncludeUsage && t.Provider.ID == provider.Ollama
 }
 
 // send makes one upstream attempt with one key.

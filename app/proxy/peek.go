@@ -5,8 +5,9 @@ import "github.com/tidwall/gjson"
 // request is what the proxy reads of a client's body: only the model and
 // whether it asked for a stream. The body itself goes upstream unchanged.
 type request struct {
-	Model  string
-	Stream bool
+	Model        string
+	Stream       bool
+	IncludeUsage bool // stream_options.include_usage
 }
 
 // peek validates that body is one JSON object and reads model and stream.
@@ -27,6 +28,8 @@ func peek(body []byte) (request, bool) {
 			}
 		case "stream":
 			r.Stream = v.Type == gjson.True
+		case "stream_options":
+			r.IncludeUsage = v.Get("include_usage").Type == gjson.True
 		}
 		return true
 	})

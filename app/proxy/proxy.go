@@ -35,6 +35,9 @@ type Config struct {
 	UpstreamTimeout   time.Duration // time to the upstream's response headers (UPSTREAM_TIMEOUT)
 	StreamIdleTimeout time.Duration // longest silence inside an answer (STREAM_IDLE_TIMEOUT)
 	MaxResponseBytes  int64         // largest non-stream answer read into memory
+	// StreamUsage asks Ollama streams for usage (stream_options.include_usage)
+	// when the client did not, and hides the extra chunk from the client.
+	StreamUsage bool
 }
 
 // Proxy forwards client requests to upstream providers.

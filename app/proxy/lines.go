@@ -1,0 +1,133 @@
+package proxy
+
+import (
+	"bytes"
+	"io"
+
+	"github.com/tidwall/gjson"
+)
+
+// maxHeldLine is the longest line held back to be inspected whole. Usage
+// chunks are small; longer lines (long tool calls) pass through unread.
+const maxHeldLine = 64 << 10
+
+// usage is the token count an answer reported.
+type usage struct {
+	prompt, completion int64
+	seen               bool
+}
+
+// lineFilter passes a line-oriented stream (SSE or NDJSON) through
+// unchanged, line by line, reading token usage from the line that carries
+// it, and optionally dropping the usage-only SSE chunk that Keypool asked
+// for on the client's behalf. It never holds more than one line, and a
+// line longer than maxHeldLine passes through as it arrives.
+type lineFilter struct {
+	src       io.Reader
+	buf       []byte
+	outBuf    []byte
+	out       []byte
+	held      []byte
+	passing   bool // inside a line too long to hold
+	dropUsage bool // drop the usage-only chunk and its blank line
+	dropBlank bool
+	usage     usage
+	srcErr    error
+}
+
+func newLineFilter(src io.Reader, dropUsage bool) *lineFilter {
+	return &lineFilter{src: src, buf: make([]byte, 32<<10), dropUsage: dropUsage}
+}
+
+// Read returns the next filtered bytes; one upstream read gives at most one
+// client write, so chunks are flushed as they come.
+func (f *lineFilter) Read(p []byte) (int, error) {
+	for len(f.out) == 0 {
+		if f.srcErr != nil {
+			if len(f.held) == 0 {
+				return 0, f.srcErr
+			}
+			f.out, f.held = f.held, nil // a last line without newline
+			break
+		}
+		n, err := f.src.Read(f.buf)
+		f.outBuf = f.outBuf[:0]
+		f.process(f.buf[:n])
+		f.out = f.outBuf
+		f.srcErr = err
+	}
+	n := copy(p, f.out)
+	f.out = f.out[n:]
+	return n, nil
+}
+
+// process splits data into lines and queues what the client gets.
+func (f *lineFilter) process(data []byte) {
+	for len(data) > 0 {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			if f.passing {
+				f.outBuf = append(f.outBuf, data...)
+			} else if f.held = append(f.held, data...); len(f.held) > maxHeldLine {
+				f.outBuf = append(f.outBuf, f.held...)
+				f.held, f.passing = f.held[:0], true
+			}
+			return
+		}
+		seg := data[:i+1]
+		data = data[i+1:]
+		if f.passing {
+			f.outBuf = append(f.outBuf, seg...)
+			f.passing = false
+			continue
+		}
+		line := seg
+		if len(f.held) > 0 {
+			f.held = append(f.held, seg...)
+			line = f.held
+		}
+		if f.keep(line) {
+			f.outBuf = append(f.outBuf, line...)
+		}
+		f.held = f.held[:0]
+	}
+}
+
+// keep inspects one whole line (with its newline) and says whether the
+// client gets it.
+func (f *lineFilter) keep(line []byte) bool {
+	if f.dropBlank {
+		f.dropBlank = false
+		if len(bytes.TrimSpace(line)) == 0 {
+			return false
+		}
+	}
+	if !bytes.Contains(line, []byte(`"usage"`)) {
+		return true
+	}
+	payload, ok := bytes.CutPrefix(line, []byte("data:"))
+	if !ok {
+		return true
+	}
+	u := gjson.GetBytes(payload, "usage")
+	if !u.IsObject() {
+		return true
+	}
+	f.usage = usage{prompt: u.Get("prompt_tokens").Int(), completion: u.Get("completion_tokens").Int(), seen: true}
+	if f.dropUsage {
+		if ch := gjson.GetBytes(payload, "choices"); ch.IsArray() && len(ch.Array()) == 0 {
+			f.dropBlank = true
+			return false
+		}
+	}
+	return true
+}
+
+// jsonUsage reads usage from a whole JSON answer.
+func jsonUsage(body []byte) usage {
+	u := gjson.GetBytes(body, "usage")
+	if !u.IsObject() {
+		return usage{}
+	}
+	return usage{prompt: u.Get("prompt_tokens").Int(), completion: u.Get("completion_tokens").Int(), seen: true}
+}
