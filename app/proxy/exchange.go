@@ -29,9 +29,9 @@ type exchange struct {
 	out    stats.Outcome
 	// dropUsage hides the usage-only chunk Keypool asked for.
 	dropUsage bool
-	done   bool  // reached the end of the upstream body
-	broken error // the upstream body failed before its end
-	once   sync.Once
+	done      bool  // reached the end of the upstream body
+	broken    error // the upstream body failed before its end
+	once      sync.Once
 }
 
 // respond sends an upstream answer to the client. It reports whether the
