@@ -14,6 +14,9 @@ type Options struct {
 	Chunks     int           // SSE content chunks per streamed answer (<= 0 means 5); also the completion token count
 	ChunkDelay time.Duration // pause between SSE chunks
 	Latency    time.Duration // delay before the response headers of every request
+	// ModelChunkDelay overrides ChunkDelay for streams of the named models,
+	// so one test can mix quick answers with slow ones.
+	ModelChunkDelay map[string]time.Duration
 }
 
 // withDefaults returns o with zero fields replaced by their defaults.

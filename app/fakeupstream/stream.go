@@ -28,8 +28,12 @@ func (x *exchange) stream(k kind) {
 		}
 	}
 	head := x.appendHead(append(make([]byte, 0, 160), "data: "...), k.idPrefix, k.chunkObject)
+	delay := x.opts.ChunkDelay
+	if d, ok := x.opts.ModelChunkDelay[x.req.model]; ok {
+		delay = d
+	}
 	for i := 0; i <= n; i++ {
-		if i > 0 && !sleep(x.r.Context(), x.opts.ChunkDelay) {
+		if i > 0 && !sleep(x.r.Context(), delay) {
 			x.out = outCanceled
 			return
 		}

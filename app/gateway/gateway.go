@@ -33,6 +33,8 @@ type Gateway struct {
 	proxy     *proxy.Proxy
 	providers map[string]*admin.Provider
 	stats     *stats.Aggregator // nil when statistics are off
+	conns     *connTracker
+	running   handlers
 
 	stop context.CancelFunc // ends the background loops
 	bg   sync.WaitGroup
@@ -173,7 +175,7 @@ func (g *Gateway) Serve(ln net.Listener) error {
 // until ctx ends, then stops the background loops (which write what is
 // pending) and closes the database.
 func (g *Gateway) Shutdown(ctx context.Context) error {
-	err := g.app.ShutdownWithContext(ctx)
+	err := g.drain(ctx)
 	g.stop()
 	done := make(chan struct{})
 	go func() { g.bg.Wait(); close(done) }()

@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -87,6 +89,9 @@ func (e *testEnv) stop() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := e.gw.Shutdown(ctx); err != nil {
+		buf := make([]byte, 1<<20)
+		n := runtime.Stack(buf, true)
+		os.WriteFile("/tmp/stacks.txt", buf[:n], 0o644)
 		e.t.Errorf("shutdown: %v", err)
 	}
 }

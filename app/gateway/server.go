@@ -26,6 +26,9 @@ func (g *Gateway) newApp() *fiber.App {
 		ReadBufferSize:        16 << 10,
 		ErrorHandler:          g.handleError,
 	})
+	g.conns = newConnTracker()
+	app.Server().ConnState = g.conns.hook
+	app.Use(g.running.middleware)
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		g.log.Error("panic in handler", "path", c.Path(), "panic", e)
 	}}))

@@ -3,6 +3,7 @@ package pool
 import (
 	"time"
 
+	"github.com/keypool/keypool/app/redact"
 	"github.com/keypool/keypool/models"
 )
 
@@ -40,6 +41,7 @@ func (p *Pool) Mark(k *Key, ev Event, until time.Time) {
 	k.mu.Lock()
 	changed := k.settle(now)
 	s := &k.state
+	before := s.Status
 	switch ev {
 	case Success:
 		if s.ConsecutiveFailures != 0 {
@@ -63,9 +65,13 @@ func (p *Pool) Mark(k *Key, ev Event, until time.Time) {
 	}
 	k.refresh()
 	k.dirty = k.dirty || changed
+	after, failedUntil := s.Status, s.FailedUntil
 	k.mu.Unlock()
 	if changed {
 		p.enqueue(k)
+	}
+	if after == models.StatusFailed && before != models.StatusFailed {
+		p.log.Warn("pool: key failed", "key", redact.Key(k.apiKey), "event", ev.String(), "until", failedUntil)
 	}
 }
 

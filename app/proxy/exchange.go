@@ -29,6 +29,7 @@ type exchange struct {
 	out    stats.Outcome
 	// dropUsage hides the usage-only chunk Keypool asked for.
 	dropUsage bool
+	streaming bool  // handed to fasthttp as a body stream
 	done      bool  // reached the end of the upstream body
 	broken    error // the upstream body failed before its end
 	once      sync.Once
@@ -53,6 +54,8 @@ func (x *exchange) respond(c *fiber.Ctx, resp *http.Response) bool {
 		// and flushing one chunk per Read, and calls Close at the end or
 		// when the client is gone.
 		x.lines = newLineFilter(resp.Body, x.dropUsage)
+		x.streaming = true
+		x.p.streams.Add(1)
 		c.Context().SetBodyStream(x, -1)
 		return true
 	}
@@ -125,6 +128,9 @@ func (x *exchange) finish() {
 		}
 		x.out.Latency = time.Since(x.out.At)
 		x.p.recorder.Record(x.out)
+		if x.streaming {
+			x.p.streams.Add(-1)
+		}
 	})
 }
 

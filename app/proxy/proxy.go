@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/keypool/keypool/app/pool"
@@ -47,7 +48,11 @@ type Proxy struct {
 	recorder stats.Recorder
 	log      *slog.Logger
 	watcher  *watcher
+	streams  atomic.Int64 // answers being streamed after their handler returned
 }
+
+// Streams is the number of answers still being streamed to clients.
+func (p *Proxy) Streams() int64 { return p.streams.Load() }
 
 // New returns a proxy. Call Run to start its client watcher.
 func New(cfg Config, rec stats.Recorder, log *slog.Logger) *Proxy {

@@ -72,7 +72,7 @@ func (s *Store) DeleteKeys(ctx context.Context, apiKeys []string) (int64, error)
 }
 
 // SaveKeyStates writes the state columns (status, failed_until,
-// disabled_until, consecutive_failures) of the given keys in one
+// disabled_until, expires_at, consecutive_failures) of the given keys in one
 // transaction. Keys deleted meanwhile are skipped.
 func (s *Store) SaveKeyStates(ctx context.Context, keys []models.Key) error {
 	if len(keys) == 0 {
@@ -84,6 +84,7 @@ func (s *Store) SaveKeyStates(ctx context.Context, keys []models.Key) error {
 			"status":               k.Status,
 			"failed_until":         utc(k.FailedUntil),
 			"disabled_until":       utc(k.DisabledUntil),
+			"expires_at":           utc(k.ExpiresAt), // Enable clears a past expiry
 			"consecutive_failures": k.ConsecutiveFailures,
 		}).Error
 		if err != nil {
