@@ -28,7 +28,11 @@ type Config struct {
 	KeyCooldown         time.Duration
 	UpstreamTimeout     time.Duration
 	StreamIdleTimeout   time.Duration
-	MaxBodyBytes        int
+	MaxBodyBytes        int // largest client request body on the proxy routes
+	MaxImportBytes      int // largest admin import body
+	ValidateConcurrency int // key probes in flight at once (imports with validation, health checks)
+	ProbeTimeout        time.Duration
+	OllamaProbeModel    string // model of the 1-token chat that probes an Ollama key
 
 	EnableRateLimit   bool
 	RateLimitRequests int
@@ -39,6 +43,7 @@ type Config struct {
 	StatsRetentionDays int
 	StreamUsage        bool // STREAM_USAGE=off: never ask Ollama streams for usage
 	CacheTTL           time.Duration
+	ModelsCacheTTL     time.Duration // how long GET /api/tags is cached
 
 	// Ignored holds variables of the original project that Keypool accepts
 	// but does not use, so run can log them once.
@@ -69,6 +74,10 @@ func Load(getenv func(string) string) (Config, error) {
 		UpstreamTimeout:     r.duration("UPSTREAM_TIMEOUT", 60*time.Second),
 		StreamIdleTimeout:   r.duration("STREAM_IDLE_TIMEOUT", 120*time.Second),
 		MaxBodyBytes:        r.integer("MAX_BODY_BYTES", 16<<20, 1024, 1<<30),
+		MaxImportBytes:      r.integer("MAX_IMPORT_BYTES", 32<<20, 1024, 1<<30),
+		ValidateConcurrency: r.integer("VALIDATE_CONCURRENCY", 8, 1, 1000),
+		ProbeTimeout:        r.duration("PROBE_TIMEOUT", 15*time.Second),
+		OllamaProbeModel:    r.str("OLLAMA_PROBE_MODEL", "gpt-oss:20b"),
 
 		EnableRateLimit:   r.boolean("ENABLE_RATE_LIMIT", false),
 		RateLimitRequests: r.integer("RATE_LIMIT_REQUESTS", 60, 1, 1<<30),
@@ -79,6 +88,7 @@ func Load(getenv func(string) string) (Config, error) {
 		StreamUsage:        r.boolean("STREAM_USAGE", true),
 		StatsRetentionDays: r.integer("STATS_RETENTION_DAYS", 30, 1, 36500),
 		CacheTTL:           r.duration("CACHE_TTL", 0),
+		ModelsCacheTTL:     r.duration("MODELS_CACHE_TTL", 5*time.Minute),
 	}
 	for _, name := range []string{"SUPABASE_REST_URL", "SUPABASE_SERVICE_ROLE_KEY"} {
 		if getenv(name) != "" {

@@ -105,6 +105,8 @@ func (g *Gateway) build(ctx context.Context, opts Options) error {
 		UpstreamTimeout:   g.cfg.UpstreamTimeout,
 		StreamIdleTimeout: g.cfg.StreamIdleTimeout,
 		StreamUsage:       g.cfg.StreamUsage,
+		ModelsCacheTTL:    g.cfg.ModelsCacheTTL,
+		MaxBodyBytes:      g.cfg.MaxBodyBytes,
 	}, rec, g.log)
 	g.goBackground(func() { g.proxy.Run(bgCtx) })
 

@@ -19,12 +19,13 @@ func (g *Gateway) newApp() *fiber.App {
 	app := fiber.New(fiber.Config{
 		AppName:               "keypool",
 		DisableStartupMessage: true,
-		BodyLimit:             g.cfg.MaxBodyBytes,
-		ReadTimeout:           0,
-		WriteTimeout:          0,
-		IdleTimeout:           120e9,
-		ReadBufferSize:        16 << 10,
-		ErrorHandler:          g.handleError,
+		// The larger of the two limits; the proxy enforces MAX_BODY_BYTES itself.
+		BodyLimit:      max(g.cfg.MaxBodyBytes, g.cfg.MaxImportBytes),
+		ReadTimeout:    0,
+		WriteTimeout:   0,
+		IdleTimeout:    120e9,
+		ReadBufferSize: 16 << 10,
+		ErrorHandler:   g.handleError,
 	})
 	g.conns = newConnTracker()
 	app.Server().ConnState = g.conns.hook

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -28,7 +29,7 @@ const StatusClientClosed = 499
 // forward serves one client request: auth, body check, then up to
 // MaxRetries keys until one answers with something other than a key or
 // upstream error.
-func (p *Proxy) forward(c *fiber.Ctx, t *Target, url string) error {
+func (p *Proxy) forward(c *fiber.Ctx, t *Target, rt route) error {
 	start := time.Now()
 	var err error
 	tokenID, ok := t.Tokens.Check(bearer(c))
@@ -36,6 +37,10 @@ func (p *Proxy) forward(c *fiber.Ctx, t *Target, url string) error {
 		return errBadToken()
 	}
 	body := c.Request().Body()
+	if p.cfg.MaxBodyBytes > 0 && len(body) > p.cfg.MaxBodyBytes {
+		return &Error{Status: fiber.StatusRequestEntityTooLarge, Type: "invalid_request_error", Code: "request_too_large",
+			Message: fmt.Sprintf("the request body is larger than %d bytes", p.cfg.MaxBodyBytes)}
+	}
 	var req request
 	if c.Method() == fiber.MethodPost {
 		peekBody := body
@@ -46,7 +51,11 @@ func (p *Proxy) forward(c *fiber.Ctx, t *Target, url string) error {
 			return errBadBody("the request body must be a JSON object")
 		}
 	}
-	askedUsage := p.askUsage(t, req)
+	if rt.native {
+		req.Stream = req.Stream || !req.StreamSet // Ollama streams unless told not to
+	}
+	askedUsage := !rt.native && p.askUsage(t, req)
+	url := rt.url
 	if askedUsage {
 		if body, err = sjson.SetBytes(bytes.Clone(body), "stream_options.include_usage", true); err != nil {
 			return errBadBody("the request body must be a JSON object")

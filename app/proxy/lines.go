@@ -102,6 +102,12 @@ func (f *lineFilter) keep(line []byte) bool {
 			return false
 		}
 	}
+	if bytes.Contains(line, []byte(`"done":true`)) || bytes.Contains(line, []byte(`"done": true`)) {
+		if u := nativeUsage(line); u.seen {
+			f.usage = u
+		}
+		return true
+	}
 	if !bytes.Contains(line, []byte(`"usage"`)) {
 		return true
 	}
@@ -123,11 +129,22 @@ func (f *lineFilter) keep(line []byte) bool {
 	return true
 }
 
-// jsonUsage reads usage from a whole JSON answer.
+// nativeUsage reads the counts of Ollama's final native object
+// ({"done":true,"prompt_eval_count":…,"eval_count":…}).
+func nativeUsage(obj []byte) usage {
+	r := gjson.GetManyBytes(obj, "done", "prompt_eval_count", "eval_count")
+	if !r[0].Bool() || !r[1].Exists() && !r[2].Exists() {
+		return usage{}
+	}
+	return usage{prompt: r[1].Int(), completion: r[2].Int(), seen: true}
+}
+
+// jsonUsage reads usage from a whole JSON answer: OpenAI's "usage" object
+// or the counts of Ollama's native answer.
 func jsonUsage(body []byte) usage {
 	u := gjson.GetBytes(body, "usage")
 	if !u.IsObject() {
-		return usage{}
+		return nativeUsage(body)
 	}
 	return usage{prompt: u.Get("prompt_tokens").Int(), completion: u.Get("completion_tokens").Int(), seen: true}
 }

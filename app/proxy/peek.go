@@ -6,7 +6,8 @@ import "github.com/tidwall/gjson"
 // whether it asked for a stream. The body itself goes upstream unchanged.
 type request struct {
 	Model        string
-	Stream       bool
+	Stream       bool // "stream": true
+	StreamSet    bool // "stream" is given at all
 	IncludeUsage bool // stream_options.include_usage
 }
 
@@ -27,7 +28,7 @@ func peek(body []byte) (request, bool) {
 				r.Model = v.Str
 			}
 		case "stream":
-			r.Stream = v.Type == gjson.True
+			r.Stream, r.StreamSet = v.Type == gjson.True, true
 		case "stream_options":
 			r.IncludeUsage = v.Get("include_usage").Type == gjson.True
 		}

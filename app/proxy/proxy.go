@@ -28,6 +28,8 @@ type Target struct {
 	Provider *provider.Provider
 	Pool     *pool.Pool
 	Tokens   *tokens.Set
+
+	tags tagsCache // Ollama's merged model list
 }
 
 // Config tunes the proxy.
@@ -36,9 +38,12 @@ type Config struct {
 	UpstreamTimeout   time.Duration // time to the upstream's response headers (UPSTREAM_TIMEOUT)
 	StreamIdleTimeout time.Duration // longest silence inside an answer (STREAM_IDLE_TIMEOUT)
 	MaxResponseBytes  int64         // largest non-stream answer read into memory
+	MaxBodyBytes      int           // largest client body (MAX_BODY_BYTES); 0: no limit here
 	// StreamUsage asks Ollama streams for usage (stream_options.include_usage)
 	// when the client did not, and hides the extra chunk from the client.
 	StreamUsage bool
+	// ModelsCacheTTL is how long the merged /api/tags answer is kept.
+	ModelsCacheTTL time.Duration
 }
 
 // Proxy forwards client requests to upstream providers.
@@ -64,6 +69,9 @@ func New(cfg Config, rec stats.Recorder, log *slog.Logger) *Proxy {
 	}
 	if cfg.StreamIdleTimeout <= 0 {
 		cfg.StreamIdleTimeout = 120 * time.Second
+	}
+	if cfg.ModelsCacheTTL <= 0 {
+		cfg.ModelsCacheTTL = 5 * time.Minute
 	}
 	if cfg.MaxResponseBytes <= 0 {
 		cfg.MaxResponseBytes = 64 << 20
