@@ -24,16 +24,20 @@ var schema = map[string][]string{
 		"consecutive_failures integer"},
 	"key_stats": {"api_key text", "total_requests bigint", "success_count bigint", "failure_count bigint",
 		"success_rate numeric", "last_used timestamptz", "last_success timestamptz",
-		"last_failure timestamptz", "consecutive_failures integer"},
+		"last_failure timestamptz", "consecutive_failures integer",
+		"prompt_tokens bigint", "completion_tokens bigint", "latency_ms_sum bigint"}, // 0002
 	"client_tokens": {"token text", "name text", "created_at timestamptz", "expires_at timestamptz",
-		"request_count bigint"},
+		"request_count bigint", "last_used_at timestamptz"}, // 0002
 	"global_stats": {"id text", "total_requests bigint", "success_count bigint", "failure_count bigint",
-		"updated_at timestamptz"},
+		"updated_at timestamptz", "prompt_tokens bigint", "completion_tokens bigint", "latency_ms_sum bigint"}, // 0002
 	"model_stats": {"id integer", "provider text", "model text", "total_requests bigint",
-		"success_count bigint", "failure_count bigint", "last_used timestamptz"},
+		"success_count bigint", "failure_count bigint", "last_used timestamptz",
+		"prompt_tokens bigint", "completion_tokens bigint", "latency_ms_sum bigint"}, // 0002
 	// created_at: the original project's cleanup query expects it.
 	"model_hourly": {"id integer", "provider text", "model text", "hour timestamptz",
-		"requests bigint", "success bigint", "failure bigint", "created_at timestamptz"},
+		"requests bigint", "success bigint", "failure bigint", "created_at timestamptz",
+		"prompt_tokens bigint", "completion_tokens bigint", "latency_ms_sum bigint"}, // 0002
+	"stats_flushes": {"id text", "applied_at timestamptz"}, // 0003
 }
 
 // sqliteTypes maps the PostgreSQL types above to the SQLite files' types.
@@ -180,8 +184,8 @@ func TestUpOneProvider(t *testing.T) {
 			}
 			want := wantColumns(t, dialect)
 			tables := columns(t, db)
-			if len(tables) != 7 {
-				t.Errorf("%d tables, want 6 and a version table", len(tables))
+			if len(tables) != len(schema)+1 {
+				t.Errorf("%d tables, want %d and a version table", len(tables), len(schema))
 			}
 			for table, cols := range tables {
 				if !strings.HasPrefix(table, "openrouter_api_") {

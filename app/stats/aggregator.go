@@ -10,15 +10,22 @@ import (
 )
 
 // Writer stores a batch of one provider in one transaction of additive
-// upserts.
+// upserts, recording b.ID in that transaction; StatsApplied says whether a
+// batch id was recorded.
 type Writer interface {
 	WriteStats(ctx context.Context, b *Batch) error
+	StatsApplied(ctx context.Context, id string) (bool, error)
 }
 
 // Aggregator sums outcomes in memory and writes the sums every interval.
 // Record is a short in-memory add under a mutex; nothing on the request
-// path waits for the database. When a write fails, the sums stay pending
-// and are written with the next batch.
+// path waits for the database.
+//
+// When a write fails, its batch is kept as uncertain: the database may
+// have committed it even though the acknowledgement was lost. The next
+// flush first asks whether the batch's id was recorded; if it was, the
+// batch is dropped, otherwise it is merged with what came since and
+// written again. So no count is lost and none is added twice.
 type Aggregator struct {
 	writers  map[string]Writer // by provider id
 	interval time.Duration
@@ -28,7 +35,8 @@ type Aggregator struct {
 	mu      sync.Mutex
 	pending map[string]*Batch
 
-	flushMu     sync.Mutex // one flush at a time
+	flushMu     sync.Mutex        // one flush at a time
+	uncertain   map[string]*Batch // by provider: a write that failed, maybe committed; under flushMu
 	recorded    atomic.Int64
 	failedFlush atomic.Int64
 	pendingRows atomic.Int64
@@ -41,7 +49,8 @@ func NewAggregator(writers map[string]Writer, interval time.Duration, log *slog.
 	if interval <= 0 {
 		interval = 2 * time.Second
 	}
-	a := &Aggregator{writers: writers, interval: interval, warnRows: 100_000, log: log, pending: map[string]*Batch{}}
+	a := &Aggregator{writers: writers, interval: interval, warnRows: 100_000, log: log,
+		pending: map[string]*Batch{}, uncertain: map[string]*Batch{}}
 	a.lastFlush.Store(time.Now().UnixNano())
 	return a
 }
@@ -103,6 +112,11 @@ func (a *Aggregator) Flush(ctx context.Context) error {
 	batches := a.pending
 	a.pending = map[string]*Batch{}
 	a.mu.Unlock()
+	for provider := range a.uncertain {
+		if batches[provider] == nil {
+			batches[provider] = newBatch(provider)
+		}
+	}
 
 	var errs []error
 	for provider, b := range batches {
@@ -110,20 +124,55 @@ func (a *Aggregator) Flush(ctx context.Context) error {
 		if !ok {
 			continue // a provider without tables: nothing to keep
 		}
-		if err := w.WriteStats(ctx, b); err != nil {
+		if err := a.write(ctx, w, provider, b); err != nil {
 			errs = append(errs, err)
-			a.restore(provider, b)
 		}
 	}
+	rows := 0
+	a.mu.Lock()
+	for _, b := range a.pending {
+		rows += b.Rows()
+	}
+	a.mu.Unlock()
+	for _, b := range a.uncertain {
+		rows += b.Rows()
+	}
+	a.pendingRows.Store(int64(rows))
 	if len(errs) > 0 {
 		a.failedFlush.Add(1)
-		if rows := a.pendingRows.Load(); rows > int64(a.warnRows) {
+		if rows > a.warnRows {
 			a.log.Error("stats: pending statistics keep growing while the database is unreachable", "pending_rows", rows)
 		}
 		return errors.Join(errs...)
 	}
-	a.pendingRows.Store(0)
 	a.lastFlush.Store(time.Now().UnixNano())
+	return nil
+}
+
+// write settles an uncertain earlier write of the provider, then writes b
+// (merged with that earlier batch if it was not applied). Call with
+// flushMu held.
+func (a *Aggregator) write(ctx context.Context, w Writer, provider string, b *Batch) error {
+	if u := a.uncertain[provider]; u != nil {
+		applied, err := w.StatsApplied(ctx, u.ID)
+		if err != nil {
+			a.restore(provider, b)
+			return err
+		}
+		delete(a.uncertain, provider)
+		if !applied {
+			u.merge(b)
+			b = u
+		}
+	}
+	if b.Empty() {
+		return nil
+	}
+	b.ID = newID()
+	if err := w.WriteStats(ctx, b); err != nil {
+		a.uncertain[provider] = b
+		return err
+	}
 	return nil
 }
 
@@ -136,11 +185,6 @@ func (a *Aggregator) restore(provider string, b *Batch) {
 		b.merge(later)
 	}
 	a.pending[provider] = b
-	rows := 0
-	for _, p := range a.pending {
-		rows += p.Rows()
-	}
-	a.pendingRows.Store(int64(rows))
 }
 
 // Status is the aggregator's own health, for metrics and the admin API.

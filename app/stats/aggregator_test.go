@@ -11,12 +11,24 @@ import (
 )
 
 // memWriter keeps written batches merged, like the tables would, and can
-// be told to fail.
+// be told to fail, or to commit and then report a failure (a lost
+// acknowledgement).
 type memWriter struct {
-	mu     sync.Mutex
-	fail   bool
-	total  *Batch
-	writes int
+	mu       sync.Mutex
+	fail     bool
+	lostAcks int // the next n writes commit but report an error
+	applied  map[string]bool
+	total    *Batch
+	writes   int
+}
+
+func (w *memWriter) StatsApplied(_ context.Context, id string) (bool, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.fail {
+		return false, errors.New("database down")
+	}
+	return w.applied[id], nil
 }
 
 func (w *memWriter) WriteStats(_ context.Context, b *Batch) error {
@@ -25,12 +37,41 @@ func (w *memWriter) WriteStats(_ context.Context, b *Batch) error {
 	if w.fail {
 		return errors.New("database down")
 	}
+	if w.applied == nil {
+		w.applied = map[string]bool{}
+	}
+	if w.applied[b.ID] {
+		panic("batch id reused")
+	}
+	w.applied[b.ID] = true
+	defer func() {
+		if w.lostAcks > 0 {
+			w.lostAcks--
+			panic(errLostAck) // recovered below
+		}
+	}()
 	w.writes++
 	if w.total == nil {
 		w.total = newBatch(b.Provider)
 	}
 	w.total.merge(b)
 	return nil
+}
+
+var errLostAck = errors.New("connection reset during commit")
+
+// lossy wraps memWriter so that a lost acknowledgement returns an error.
+type lossy struct{ *memWriter }
+
+func (l lossy) WriteStats(ctx context.Context, b *Batch) (err error) {
+	defer func() {
+		if r := recover(); r == errLostAck {
+			err = errLostAck
+		} else if r != nil {
+			panic(r)
+		}
+	}()
+	return l.memWriter.WriteStats(ctx, b)
 }
 
 func newTestAggregator(w Writer) *Aggregator {
@@ -171,4 +212,23 @@ func BenchmarkRecord(b *testing.B) {
 			a.Record(o)
 		}
 	})
+}
+
+// A batch whose commit went through but whose acknowledgement was lost is
+// not written again: the next flush finds its id and drops it.
+func TestLostAcknowledgementCountsOnce(t *testing.T) {
+	t.Parallel()
+	w := &memWriter{lostAcks: 1}
+	a := newTestAggregator(lossy{w})
+	a.Record(Outcome{Provider: "ollama", Model: "m", Success: true, At: t0})
+	if err := a.Flush(context.Background()); err == nil {
+		t.Fatal("the lost acknowledgement should surface as an error")
+	}
+	a.Record(Outcome{Provider: "ollama", Model: "m", Success: true, At: t0})
+	if err := a.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.total.Global.Requests; got != 2 {
+		t.Fatalf("stored %d requests, want 2", got)
+	}
 }

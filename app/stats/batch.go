@@ -1,6 +1,10 @@
 package stats
 
-import "time"
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"time"
+)
 
 // Counter is an additive set of request figures.
 type Counter struct {
@@ -65,6 +69,9 @@ type TokenDelta struct {
 
 // Batch is every figure of one provider waiting to be written.
 type Batch struct {
+	// ID names one write attempt of the batch; the writer records it in
+	// the same transaction, so a cut-off commit can be checked later.
+	ID       string
 	Provider string
 	Global   Counter
 	Keys     map[string]*KeyDelta
@@ -124,4 +131,11 @@ func later(a, b time.Time) time.Time {
 		return b
 	}
 	return a
+}
+
+// newID returns a random batch id.
+func newID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }

@@ -18,6 +18,9 @@ import (
 func (s *Store) WriteStats(ctx context.Context, b *stats.Batch) error {
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		w := statsWriter{tx: tx, s: s, provider: b.Provider}
+		if b.ID != "" {
+			w.exec(`INSERT INTO `+s.table("stats_flushes")+` (id, applied_at) VALUES (?, ?)`, b.ID, time.Now().UTC())
+		}
 		w.global(&b.Global)
 		for model, d := range b.Models {
 			w.model(model, d)
@@ -37,6 +40,16 @@ func (s *Store) WriteStats(ctx context.Context, b *stats.Batch) error {
 		return fmt.Errorf("store: write stats: %w", err)
 	}
 	return nil
+}
+
+// StatsApplied reports whether a batch with this id was written.
+func (s *Store) StatsApplied(ctx context.Context, id string) (bool, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Raw(`SELECT COUNT(*) FROM `+s.table("stats_flushes")+` WHERE id = ?`, id).Row().Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("store: check stats batch: %w", err)
+	}
+	return n > 0, nil
 }
 
 // statsWriter runs the upserts of one batch, keeping the first error.

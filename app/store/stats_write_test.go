@@ -108,3 +108,32 @@ func TestDeleteHourlyBefore(t *testing.T) {
 		}
 	})
 }
+
+// A written batch's id is recorded in its transaction; an id is written
+// once.
+func TestStatsApplied(t *testing.T) {
+	t.Parallel()
+	forEachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := testContext(t)
+		s := store.New(db, "ollama_api")
+		b := keyBatch("nokey", stats.KeyDelta{})
+		b.ID, b.Global = "batch-1", stats.Counter{Requests: 1, Success: 1}
+		if ok, err := s.StatsApplied(ctx, "batch-1"); ok || err != nil {
+			t.Fatalf("before: %v %v", ok, err)
+		}
+		if err := s.WriteStats(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := s.StatsApplied(ctx, "batch-1"); !ok || err != nil {
+			t.Fatalf("after: %v %v", ok, err)
+		}
+		if err := s.WriteStats(ctx, b); err == nil {
+			t.Fatal("the same batch id was written twice")
+		}
+		var total int64
+		db.Gorm.Raw(`SELECT total_requests FROM ollama_api_global_stats WHERE id = 'global'`).Row().Scan(&total)
+		if total != 1 {
+			t.Fatalf("global total %d after a refused second write, want 1", total)
+		}
+	})
+}
