@@ -90,7 +90,7 @@ func TestStatsAPI(t *testing.T) {
 	t.Parallel()
 	forEachDialect(t, func(t *testing.T, dialect string) {
 		e := newTestEnv(t, dialect, map[string]string{"STATS_FLUSH_INTERVAL": "100ms", "DISABLE_OPENROUTER": "true"})
-		good, bad := "sk-stats-good-0123456789abcdef", "sk-stats-bad-0123456789abcdef"
+		good, bad := "sk-good-0123456789abcdef", "sk-bad-0123456789abcdef" // masked apart: sk-goo…, sk-bad…
 		if status, body, _ := e.do("POST", "/admin/api-keys/import", adminToken, map[string]any{"provider": "ollama",
 			"keys": []any{map[string]string{"api_key": good, "username": "alice@example.com"}, bad}}); status != http.StatusOK {
 			t.Fatalf("import: %d %s", status, body)
