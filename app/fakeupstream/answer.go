@@ -11,6 +11,7 @@ func PromptTokens(n int) int64 { return int64(n/100 + 1) }
 
 // Content is the text of an answer with n chunks: chunk i is "t<i> ", so
 // Content(3) is "t0 t1 t2 ". Streamed and whole answers carry the same text.
+// With Options.LongLine set, chunk 0 is LongLine bytes of 'x' instead.
 func Content(n int) string {
 	var b []byte
 	for i := range n {
@@ -26,17 +27,32 @@ func appendPiece(b []byte, i int) []byte {
 	return append(b, ' ')
 }
 
+// appendPiece appends the text of chunk i of x's answer, honouring
+// Options.LongLine.
+func (x *exchange) appendPiece(b []byte, i int) []byte {
+	if i == 0 && x.opts.longPiece != nil {
+		return append(b, x.opts.longPiece...)
+	}
+	return appendPiece(b, i)
+}
+
 // kind is the family of a generated answer.
 type kind struct {
 	idPrefix    string // answer ids are idPrefix + a sequence number
 	object      string // object of a whole answer
 	chunkObject string // object of a stream chunk
-	chat        bool   // choices carry message/delta rather than text
+	chat        bool   // choices carry message/delta rather than text (native: message rather than response)
+	ndjson      bool   // Ollama's native shapes and NDJSON streams
 }
 
 // chatKind and textKind describe chat completions and legacy completions.
-func chatKind() kind { return kind{"chatcmpl-fake-", "chat.completion", "chat.completion.chunk", true} }
-func textKind() kind { return kind{"cmpl-fake-", "text_completion", "text_completion", false} }
+func chatKind() kind {
+	return kind{idPrefix: "chatcmpl-fake-", object: "chat.completion", chunkObject: "chat.completion.chunk", chat: true}
+}
+
+func textKind() kind {
+	return kind{idPrefix: "cmpl-fake-", object: "text_completion", chunkObject: "text_completion"}
+}
 
 // appendHead appends the opening of an answer object, up to the model.
 func (x *exchange) appendHead(b []byte, idPrefix, object string) []byte {
@@ -74,12 +90,16 @@ func answerCompletion(x *exchange) { x.answerGenerated(textKind()) }
 
 // answerGenerated answers a chat or legacy completion.
 func (x *exchange) answerGenerated(k kind) {
-	if x.req.stream {
+	if x.streaming() {
 		x.stream(k)
 		return
 	}
+	if k.ndjson {
+		x.writeJSON(x.appendNativeWhole(k))
+		return
+	}
 	n := x.opts.Chunks
-	b := make([]byte, 0, 320+len(x.req.modelJSON)+6*n)
+	b := make([]byte, 0, 320+len(x.req.modelJSON)+6*n+len(x.opts.longPiece))
 	b = x.appendHead(b, k.idPrefix, k.object)
 	if k.chat {
 		b = append(b, `,"choices":[{"index":0,"message":{"role":"assistant","content":"`...)
@@ -87,7 +107,7 @@ func (x *exchange) answerGenerated(k kind) {
 		b = append(b, `,"choices":[{"index":0,"text":"`...)
 	}
 	for i := range n {
-		b = appendPiece(b, i)
+		b = x.appendPiece(b, i)
 	}
 	if k.chat {
 		b = append(b, `"},"finish_reason":"stop"}],"usage":`...)

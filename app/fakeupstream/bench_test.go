@@ -15,6 +15,9 @@ func BenchmarkServe(b *testing.B) {
 		{"ollama sse", "/v1/chat/completions", `{"model":"m","stream":true,"stream_options":{"include_usage":true}}`},
 		{"openrouter sse", "/api/v1/chat/completions", streamBody},
 		{"models", "/v1/models", ""},
+		{"native ndjson", "/api/chat", `{"model":"m","messages":[{"role":"user","content":"hi"}]}`},
+		{"native json", "/api/chat", `{"model":"m","stream":false}`},
+		{"native tags", "/api/tags", ""},
 	}
 	for _, tt := range tests {
 		b.Run(tt.name, func(b *testing.B) {

@@ -1,6 +1,7 @@
 package fakeupstream
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -15,8 +16,10 @@ type dialect struct {
 	missingAuth string         // message of the 401 for a request without a key
 	keepAlive   bool           // streams start with ": OPENROUTER PROCESSING"
 	alwaysUsage bool           // streams always carry usage, not only on stream_options.include_usage
+	ndjson      bool           // Ollama's native API: NDJSON streams, on unless "stream": false
 	messages    map[int]string // usual message per status
 	errorBody   func(status int, msg string, f *Fault) []byte
+	badJSON     func(body []byte, err error) string // message of the 400 for a body that is no JSON object
 }
 
 // message is the provider's usual message for status.
@@ -36,6 +39,21 @@ func ollamaV1() *dialect {
 			http.StatusTooManyRequests: "rate limit exceeded, please try again later",
 		},
 		errorBody: openAIErrorBody,
+		badJSON:   openAIBadJSON,
+	}
+}
+
+// ollamaNative is Ollama's own API under /api (but not /api/v1).
+func ollamaNative() *dialect {
+	return &dialect{
+		name:        "ollama-native",
+		missingAuth: "unauthorized",
+		ndjson:      true,
+		messages: map[int]string{
+			http.StatusTooManyRequests: "rate limit exceeded",
+		},
+		errorBody: nativeErrorBody,
+		badJSON:   nativeBadJSON,
 	}
 }
 
@@ -57,6 +75,7 @@ func openRouter() *dialect {
 			http.StatusInternalServerError: "Internal Server Error",
 		},
 		errorBody: openRouterErrorBody,
+		badJSON:   openAIBadJSON,
 	}
 }
 
@@ -77,6 +96,33 @@ func openAIErrorBody(status int, msg string, _ *Fault) []byte {
 	}
 	b, _ := json.Marshal(map[string]body{"error": {Message: msg, Type: typ}})
 	return b
+}
+
+// nativeErrorBody is the error shape of Ollama's native API:
+// {"error":"<message>"}.
+func nativeErrorBody(_ int, msg string, _ *Fault) []byte {
+	b, _ := json.Marshal(map[string]string{"error": msg})
+	return b
+}
+
+// openAIBadJSON is the 400 message of the OpenAI-style routes.
+func openAIBadJSON(_ []byte, err error) string { return "invalid JSON body: " + err.Error() }
+
+// nativeBadJSON is the message Ollama's server gives for body: its JSON
+// decoder's error ("invalid character …", "unexpected EOF"), or "missing
+// request body" when there is none.
+func nativeBadJSON(body []byte, _ error) string {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return "missing request body"
+	}
+	var v struct{}
+	if err := json.NewDecoder(bytes.NewReader(body)).Decode(&v); err != nil {
+		return err.Error()
+	}
+	if err := json.Unmarshal(body, &v); err != nil {
+		return err.Error() // trailing data, which Ollama's decoder would ignore
+	}
+	return "invalid request body"
 }
 
 // openRouterErrorBody is OpenRouter's error shape, with the metadata its
@@ -130,7 +176,7 @@ func (x *exchange) readFailed(err error) {
 func (x *exchange) checkBody(needModel bool) bool {
 	switch {
 	case x.parseErr != nil:
-		x.writeError(http.StatusBadRequest, "invalid JSON body: "+x.parseErr.Error())
+		x.writeError(http.StatusBadRequest, x.d.badJSON(x.body, x.parseErr))
 	case needModel && x.req.model == "":
 		x.writeError(http.StatusBadRequest, "model is required")
 	default:

@@ -17,9 +17,9 @@ type Fault struct {
 	Message            string        // error message; empty = the provider's usual message for Status
 	FirstByteDelay     time.Duration // sleep before the headers (after Options.Latency); ends early when the client leaves
 	ResetBeforeHeaders bool          // close the connection (TCP reset) without answering
-	CutAfterChunks     int           // streams: abort after N content chunks, without [DONE]; JSON: abort after half the body
-	MidStreamError     bool          // streams: after 1 chunk send an error chunk (finish_reason "error") and [DONE], under 200
-	MalformedJSON      bool          // answer 200 with a body (or SSE data line) that is not valid JSON
+	CutAfterChunks     int           // streams: abort after N content chunks, without [DONE] or the done:true line; JSON: abort after half the body
+	MidStreamError     bool          // streams: after 1 chunk send an error chunk (finish_reason "error") and [DONE], or a native {"error"} line, under 200
+	MalformedJSON      bool          // answer 200 with a body (or SSE data line, or NDJSON line) that is not valid JSON
 	Times              int           // apply to the next N requests with this key only; 0 = until cleared
 }
 
@@ -117,16 +117,24 @@ func (x *exchange) abort() {
 	panic(http.ErrAbortHandler)
 }
 
-// writeMalformed answers 200 with JSON cut in the middle (inside an SSE
-// data line for streams).
+// writeMalformed answers 200 with JSON cut in the middle: a whole body,
+// an SSE data line, or an NDJSON line for the native routes' streams.
 func (x *exchange) writeMalformed() {
 	x.out = outFailed
-	const broken = `{"id":"fake-broken","object":"chat.completion","choices":[{"index":0,`
-	if x.req.stream {
-		x.w.Header().Set("Content-Type", "text/event-stream")
-		_, _ = x.w.Write([]byte("data: " + broken + "\n\ndata: [DONE]\n\n"))
-		return
+	broken := `{"id":"fake-broken","object":"chat.completion","choices":[{"index":0,`
+	if x.d.ndjson {
+		broken = `{"model":"fake-broken","created_at":"2026-01-01T00:00:00Z","message":{"role":"assistant",`
 	}
-	x.w.Header().Set("Content-Type", "application/json")
-	_, _ = x.w.Write([]byte(broken))
+	h := x.w.Header()
+	switch {
+	case !x.streaming():
+		h.Set("Content-Type", "application/json")
+		_, _ = x.w.Write([]byte(broken))
+	case x.d.ndjson:
+		h.Set("Content-Type", "application/x-ndjson")
+		_, _ = x.w.Write([]byte(broken + "\n"))
+	default:
+		h.Set("Content-Type", "text/event-stream")
+		_, _ = x.w.Write([]byte("data: " + broken + "\n\ndata: [DONE]\n\n"))
+	}
 }

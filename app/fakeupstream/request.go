@@ -15,7 +15,9 @@ type request struct {
 	model        string // "" when missing or not a string
 	modelJSON    []byte // model as JSON string content (escaped, no quotes), to echo into answers
 	stream       bool   // "stream": true
+	streamOff    bool   // "stream": false (Ollama's native routes stream unless told so)
 	includeUsage bool   // "stream_options": {"include_usage": true}
+	inputs       int    // "input" of /api/embed: 1 for a non-empty string, an array's length, 0 for none, -1 for another type
 }
 
 // parseRequest validates body as JSON, like json.Valid, and reads the
@@ -40,7 +42,9 @@ func parseRequest(body []byte) (request, error) {
 		case "model":
 			err = req.readModel(&s)
 		case "stream":
-			req.stream, err = s.boolean()
+			req.stream, req.streamOff, err = s.streamFlag()
+		case "input":
+			req.inputs, err = s.countInputs()
 		case "stream_options":
 			req.includeUsage, err = s.includeUsage()
 		default:
@@ -71,6 +75,41 @@ func (s *scanner) boolean() (bool, error) {
 		return true, s.literal("true")
 	}
 	return false, s.value()
+}
+
+// streamFlag reads the stream value and reports whether it is the literal
+// true (on) or the literal false (off); anything else is neither.
+func (s *scanner) streamFlag() (on, off bool, err error) {
+	switch s.peek() {
+	case 't':
+		return true, false, s.literal("true")
+	case 'f':
+		return false, true, s.literal("false")
+	}
+	return false, false, s.value()
+}
+
+// countInputs reads an embed input and returns the number of texts it
+// holds (see request.inputs).
+func (s *scanner) countInputs() (int, error) {
+	switch s.peek() {
+	case '"':
+		raw, err := s.str()
+		return min(len(raw), 1), err
+	case '[':
+		n := 0
+		more, err := s.enter('[', ']')
+		for more && err == nil {
+			if err = s.value(); err == nil {
+				n++
+				more, err = s.next(']')
+			}
+		}
+		return n, err
+	case 'n':
+		return 0, s.literal("null")
+	}
+	return -1, s.value()
 }
 
 // includeUsage reads the stream_options value and reports its

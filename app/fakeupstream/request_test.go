@@ -50,6 +50,39 @@ func TestParseRequest(t *testing.T) {
 	}
 }
 
+func TestParseNativeFields(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, body        string
+		stream, streamOff bool
+		inputs            int
+	}{
+		{"stream absent", `{"model":"m"}`, false, false, 0},
+		{"stream false", `{"model":"m","stream":false}`, false, true, 0},
+		{"stream null", `{"stream":null}`, false, false, 0},
+		{"false then true", `{"stream":false,"stream":true}`, true, false, 0},
+		{"stream not a bool", `{"stream":"false"}`, false, false, 0},
+		{"input string", `{"input":"hello"}`, false, false, 1},
+		{"input empty string", `{"input":""}`, false, false, 0},
+		{"input array", `{"input":["a","b",["c"]]}`, false, false, 3},
+		{"input empty array", `{"input":[]}`, false, false, 0},
+		{"input null", `{"input":null}`, false, false, 0},
+		{"input number", `{"input":7}`, false, false, -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := parseRequest([]byte(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.stream != tt.stream || got.streamOff != tt.streamOff || got.inputs != tt.inputs {
+				t.Errorf("got %+v", got)
+			}
+		})
+	}
+}
+
 // FuzzParseRequest checks parseRequest against encoding/json: it accepts
 // exactly the JSON objects json.Valid accepts and reads the same values.
 func FuzzParseRequest(f *testing.F) {
@@ -57,6 +90,7 @@ func FuzzParseRequest(f *testing.F) {
 		`{"model":"m","stream":true,"stream_options":{"include_usage":true}}`,
 		`{"model":"a\u00e9\"","messages":[{"role":"user","content":"x"}],"temperature":0.7}`,
 		`{"stream":false,"n":-0.0e-1,"x":[[],{}],"y":null}`,
+		`{"model":"m","stream":false,"input":["a",1,[]]}`, `{"input":"","stream":null}`, `{"input":{"a":1}}`,
 		`[1]`, `"s"`, `{"model":"\ud800"}`, "{\"model\":\"\xff\"}", `{"a":1e}`, `{"a":-}`, ` {} `,
 	}
 	for _, s := range seeds {
@@ -79,8 +113,18 @@ func FuzzParseRequest(f *testing.F) {
 		}
 		model, _ := m["model"].(string)
 		opts, _ := m["stream_options"].(map[string]any)
-		want := request{model: model, stream: m["stream"] == true, includeUsage: opts["include_usage"] == true}
-		if got.model != want.model || got.stream != want.stream || got.includeUsage != want.includeUsage {
+		want := request{model: model, stream: m["stream"] == true, streamOff: m["stream"] == false,
+			includeUsage: opts["include_usage"] == true, inputs: -1}
+		switch in := m["input"].(type) {
+		case string:
+			want.inputs = min(len(in), 1)
+		case []any:
+			want.inputs = len(in)
+		case nil:
+			want.inputs = 0
+		}
+		if got.model != want.model || got.stream != want.stream || got.streamOff != want.streamOff ||
+			got.includeUsage != want.includeUsage || got.inputs != want.inputs {
 			t.Fatalf("got %+v, want %+v for %q", got, want, body)
 		}
 		var echoed string

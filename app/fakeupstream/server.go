@@ -1,6 +1,7 @@
 package fakeupstream
 
 import (
+	"bytes"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -11,26 +12,57 @@ const defaultChunks = 5
 
 // Options shape the answers of a Server.
 type Options struct {
-	Chunks     int           // SSE content chunks per streamed answer (<= 0 means 5); also the completion token count
-	ChunkDelay time.Duration // pause between SSE chunks
+	Chunks     int           // content chunks per streamed answer, SSE or NDJSON (<= 0 means 5); also the completion token count
+	ChunkDelay time.Duration // pause between stream chunks
 	Latency    time.Duration // delay before the response headers of every request
 	// ModelChunkDelay overrides ChunkDelay for streams of the named models,
 	// so one test can mix quick answers with slow ones.
 	ModelChunkDelay map[string]time.Duration
+	// LongLine, when > 0, makes the text of the first content chunk of
+	// every generated answer (SSE, NDJSON and whole) LongLine bytes of 'x'
+	// instead of "t0 ", to test lines over 64 KiB. Token counts are unchanged.
+	LongLine int
+	// TagsByKey, when it holds the request's key, is exactly the list of
+	// model names that key sees in Ollama's native catalog (GET /api/tags,
+	// POST /api/show); other keys see the default cloud models. It is read
+	// when the options are set; later changes to the map are not seen.
+	TagsByKey map[string][]string
 }
 
-// withDefaults returns o with zero fields replaced by their defaults.
-func (o Options) withDefaults() Options {
+// settings are Options with what depends only on them built once.
+type settings struct {
+	Options
+	longPiece   []byte              // text of chunk 0 when LongLine > 0
+	defaultTags []byte              // GET /api/tags body for keys not in TagsByKey
+	tags        map[string][]byte   // GET /api/tags body per key of TagsByKey
+	visible     map[string][]string // copy of TagsByKey
+}
+
+// newSettings applies the defaults to o and prepares its answers.
+func newSettings(o Options) *settings {
 	if o.Chunks <= 0 {
 		o.Chunks = defaultChunks
 	}
-	return o
+	st := &settings{Options: o, defaultTags: tagsBody(nil)}
+	if o.LongLine > 0 {
+		st.longPiece = bytes.Repeat([]byte{'x'}, o.LongLine)
+	}
+	if len(o.TagsByKey) > 0 {
+		st.tags = make(map[string][]byte, len(o.TagsByKey))
+		st.visible = make(map[string][]string, len(o.TagsByKey))
+		for key, names := range o.TagsByKey {
+			names = append([]string{}, names...) // never nil: an empty list shows no models
+			st.visible[key] = names
+			st.tags[key] = tagsBody(names)
+		}
+	}
+	return st
 }
 
 // Server is a fake Ollama and OpenRouter upstream. It is an http.Handler and
 // safe for concurrent use.
 type Server struct {
-	opts   atomic.Pointer[Options]
+	opts   atomic.Pointer[settings]
 	keys   registry
 	routes map[string]route
 	seq    atomic.Uint64 // numbers answer ids
@@ -46,8 +78,7 @@ func New(opts Options) *Server {
 
 // SetOptions replaces the options used by requests that start afterwards.
 func (s *Server) SetOptions(opts Options) {
-	o := opts.withDefaults()
-	s.opts.Store(&o)
+	s.opts.Store(newSettings(opts))
 }
 
 // ServeHTTP answers one request, counting it under its bearer key.
@@ -55,7 +86,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	key := bearerKey(r.Header.Get("Authorization"))
 	ks := s.keys.get(key)
 	ks.begin()
-	x := &exchange{w: w, r: r, opts: s.opts.Load(), id: s.seq.Add(1)}
+	x := &exchange{w: w, r: r, opts: s.opts.Load(), id: s.seq.Add(1), key: key, start: time.Now()}
 	defer ks.finish(x) // runs on panic(http.ErrAbortHandler) too
 	s.serve(x, ks, key)
 }
@@ -69,7 +100,7 @@ func (s *Server) serve(x *exchange, ks *keyState, key string) {
 		x.writeError(http.StatusNotFound, "not found")
 		return
 	}
-	x.d = rt.dialect
+	x.d, x.streams = rt.dialect, rt.streams
 	if x.r.Method != rt.method {
 		x.w.Header().Set("Allow", rt.method)
 		x.writeError(http.StatusMethodNotAllowed, "method not allowed")
@@ -108,15 +139,31 @@ type exchange struct {
 	w        http.ResponseWriter
 	r        *http.Request
 	d        *dialect
-	opts     *Options
+	opts     *settings
 	fault    *Fault // nil when no fault applies to this request
 	id       uint64
+	key      string
+	start    time.Time
+	streams  bool // the route may answer with a stream
 	body     []byte
 	req      request
 	parseErr error
 
 	out                outcome
 	prompt, completion int64 // usage sent in a successful answer
+}
+
+// streaming reports whether x is answered with a stream: on request
+// ("stream": true) for OpenAI-style routes, on unless "stream": false for
+// Ollama's native ones.
+func (x *exchange) streaming() bool {
+	if !x.streams {
+		return false
+	}
+	if x.d.ndjson {
+		return !x.req.streamOff
+	}
+	return x.req.stream
 }
 
 // outcome is how a request ended, for the counters.

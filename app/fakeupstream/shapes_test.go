@@ -157,4 +157,4 @@ func checkErrorShape(t *testing.T, path string, status int, body []byte) map[str
 }
 
 // isOpenRouter reports whether path is one of OpenRouter's routes.
-func isOpenRouter(path string) bool { return strings.HasPrefix(path, "/api/") }
+func isOpenRouter(path string) bool { return strings.HasPrefix(path, "/api/v1/") }

@@ -3,16 +3,22 @@ package fakeupstream
 import (
 	"encoding/json"
 	"net/http"
+	"time"
 )
 
-// stream answers with Server-Sent Events: Options.Chunks content chunks,
-// a finish chunk, a usage chunk when the dialect or stream_options ask for
-// one, and [DONE]. Stream faults (CutAfterChunks, MidStreamError) strike
-// here.
+// stream answers with a stream of Options.Chunks content chunks and an
+// end: Server-Sent Events (a finish chunk, a usage chunk when the dialect
+// or stream_options ask for one, and [DONE]) or, for Ollama's native
+// routes, NDJSON (a final done:true object with the counts). Stream faults
+// (CutAfterChunks, MidStreamError) strike here.
 func (x *exchange) stream(k kind) {
 	h := x.w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
+	if k.ndjson {
+		h.Set("Content-Type", "application/x-ndjson")
+	} else {
+		h.Set("Content-Type", "text/event-stream")
+		h.Set("Cache-Control", "no-cache")
+	}
 	x.w.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(x.w)
 	n := x.opts.Chunks
@@ -27,11 +33,11 @@ func (x *exchange) stream(k kind) {
 			return
 		}
 	}
-	head := x.appendHead(append(make([]byte, 0, 160), "data: "...), k.idPrefix, k.chunkObject)
-	delay := x.opts.ChunkDelay
-	if d, ok := x.opts.ModelChunkDelay[x.req.model]; ok {
-		delay = d
+	var head []byte // SSE: "data: " and the chunk's fields up to the model
+	if !k.ndjson {
+		head = x.appendHead(append(make([]byte, 0, 160), "data: "...), k.idPrefix, k.chunkObject)
 	}
+	delay := x.chunkDelay()
 	for i := 0; i <= n; i++ {
 		if i > 0 && !sleep(x.r.Context(), delay) {
 			x.out = outCanceled
@@ -45,7 +51,7 @@ func (x *exchange) stream(k kind) {
 			x.out = outFailed
 			return
 		case i < n:
-			if !x.send(rc, appendDelta(append(buf[:0], head...), k, i)) {
+			if !x.send(rc, x.appendChunk(buf[:0], head, k, i)) {
 				return
 			}
 		default:
@@ -54,6 +60,14 @@ func (x *exchange) stream(k kind) {
 			}
 		}
 	}
+}
+
+// chunkDelay is the pause between chunks for x's model.
+func (x *exchange) chunkDelay() time.Duration {
+	if d, ok := x.opts.ModelChunkDelay[x.req.model]; ok {
+		return d
+	}
+	return x.opts.ChunkDelay
 }
 
 // send writes and flushes b, and reports false (counting the request as
@@ -70,8 +84,13 @@ func (x *exchange) send(rc *http.ResponseController, b []byte) bool {
 	return true
 }
 
-// appendDelta appends the rest of content chunk i after its head.
-func appendDelta(b []byte, k kind, i int) []byte {
+// appendChunk appends content chunk i: an SSE event after head, or an
+// NDJSON line.
+func (x *exchange) appendChunk(b, head []byte, k kind, i int) []byte {
+	if k.ndjson {
+		return x.appendNativeChunk(b, k, i)
+	}
+	b = append(b, head...)
 	switch {
 	case !k.chat:
 		b = append(b, `,"choices":[{"index":0,"text":"`...)
@@ -80,15 +99,20 @@ func appendDelta(b []byte, k kind, i int) []byte {
 	default:
 		b = append(b, `,"choices":[{"index":0,"delta":{"content":"`...)
 	}
-	b = appendPiece(b, i)
+	b = x.appendPiece(b, i)
 	if k.chat {
 		return append(b, `"},"finish_reason":null}]}`+"\n\n"...)
 	}
 	return append(b, `","logprobs":null,"finish_reason":null}]}`+"\n\n"...)
 }
 
-// appendEnd appends the finish chunk, the usage chunk if any, and [DONE].
+// appendEnd appends the finish chunk, the usage chunk if any, and [DONE];
+// or the final NDJSON line.
 func (x *exchange) appendEnd(b, head []byte, k kind) []byte {
+	if k.ndjson {
+		b = appendTextClose(appendTextOpen(x.appendNativeHead(b), k), k)
+		return append(x.appendNativeDone(b, k), '\n')
+	}
 	b = append(b, head...)
 	if k.chat {
 		b = append(b, `,"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`+"\n\n"...)
@@ -105,10 +129,16 @@ func (x *exchange) appendEnd(b, head []byte, k kind) []byte {
 	return append(b, "data: [DONE]\n\n"...)
 }
 
-// appendMidStreamError appends OpenRouter's in-band error chunk (sent
-// under status 200) and [DONE].
+// appendMidStreamError appends the in-band error sent under status 200:
+// OpenRouter's error chunk and [DONE], or Ollama's {"error":…} line.
 func (x *exchange) appendMidStreamError(b, head []byte, k kind) []byte {
 	msg := x.fault.Message
+	if k.ndjson {
+		if msg == "" {
+			msg = "an error was encountered while running the model"
+		}
+		return append(append(b, nativeErrorBody(0, msg, nil)...), '\n')
+	}
 	if msg == "" {
 		msg = "Provider returned error"
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/keypool/keypool/app/fakeupstream"
 	"github.com/keypool/keypool/app/gateway"
 	"github.com/keypool/keypool/app/store/storetest"
+	"github.com/keypool/keypool/app/tokens"
 )
 
 const adminToken = "test-admin-token-0123456789"
@@ -234,3 +235,6 @@ func (b *syncBuffer) String() string {
 func fakeupstream401Quoting(key string) fakeupstream.Fault {
 	return fakeupstream.Fault{Status: 401, Message: "Incorrect API key provided: " + key}
 }
+
+// digestOf is the stored form of a client token.
+func digestOf(token string) string { return tokens.Digest(token) }

@@ -129,14 +129,15 @@ func (f *lineFilter) keep(line []byte) bool {
 	return true
 }
 
-// nativeUsage reads the counts of Ollama's final native object
-// ({"done":true,"prompt_eval_count":…,"eval_count":…}).
+// nativeUsage reads the counts of an Ollama native answer: the final
+// {"done":true,…} object of a stream, a whole answer, or /api/embed's
+// prompt_eval_count alone.
 func nativeUsage(obj []byte) usage {
-	r := gjson.GetManyBytes(obj, "done", "prompt_eval_count", "eval_count")
-	if !r[0].Bool() || !r[1].Exists() && !r[2].Exists() {
+	r := gjson.GetManyBytes(obj, "prompt_eval_count", "eval_count")
+	if !r[0].Exists() && !r[1].Exists() {
 		return usage{}
 	}
-	return usage{prompt: r[1].Int(), completion: r[2].Int(), seen: true}
+	return usage{prompt: r[0].Int(), completion: r[1].Int(), seen: true}
 }
 
 // jsonUsage reads usage from a whole JSON answer: OpenAI's "usage" object
