@@ -9,6 +9,7 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -28,14 +29,25 @@ type Provider struct {
 
 // Handler holds the admin API's dependencies.
 type Handler struct {
+	cfg         Config
 	adminDigest [sha256.Size]byte
 	providers   map[string]*Provider
 	log         *slog.Logger
 }
 
+// Config is what the admin API takes from the configuration.
+type Config struct {
+	AdminToken          string
+	MaxImportBytes      int           // MAX_IMPORT_BYTES
+	ValidateConcurrency int           // VALIDATE_CONCURRENCY: key probes in flight at once
+	ProbeTimeout        time.Duration // PROBE_TIMEOUT: one key probe
+	OllamaProbeModel    string        // OLLAMA_PROBE_MODEL: model of the 1-token probe chat
+	PublicStatsTTL      time.Duration // how long public statistics are served from memory
+}
+
 // New returns the admin API for the given enabled providers.
-func New(adminToken string, providers map[string]*Provider, log *slog.Logger) *Handler {
-	return &Handler{adminDigest: sha256.Sum256([]byte(adminToken)), providers: providers, log: log}
+func New(cfg Config, providers map[string]*Provider, log *slog.Logger) *Handler {
+	return &Handler{cfg: cfg, adminDigest: sha256.Sum256([]byte(cfg.AdminToken)), providers: providers, log: log}
 }
 
 // Error is an admin API error, sent as {"error":"…"}.

@@ -34,7 +34,11 @@ type statsRoutes struct {
 }
 
 func newStatsRoutes(h *Handler) *statsRoutes {
-	return &statsRoutes{h: h, publicTTL: 5 * time.Second, public: cache.New[*publicStats](),
+	ttl := h.cfg.PublicStatsTTL
+	if ttl <= 0 {
+		ttl = 5 * time.Second
+	}
+	return &statsRoutes{h: h, publicTTL: ttl, public: cache.New[*publicStats](),
 		reader: func(p *Provider) statsReader { return p.Store }, now: time.Now}
 }
 

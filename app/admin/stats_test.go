@@ -81,7 +81,7 @@ func newStatsEnv(t *testing.T, dialect string, keys ...string) *statsEnv {
 	if err := pl.Load(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	h := New(testAdminToken, map[string]*Provider{provider.Ollama: {Info: provider.New(provider.Ollama, ""), Store: st, Pool: pl}}, log)
+	h := New(Config{AdminToken: testAdminToken}, map[string]*Provider{provider.Ollama: {Info: provider.New(provider.Ollama, ""), Store: st, Pool: pl}}, log)
 	e := &statsEnv{store: st, pool: pl, routes: newStatsRoutes(h), reader: &countingReader{statsReader: st}}
 	e.routes.reader = func(*Provider) statsReader { return e.reader }
 	e.app = fiber.New(fiber.Config{ErrorHandler: func(c *fiber.Ctx, err error) error { // the gateway's, for admin errors

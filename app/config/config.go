@@ -44,6 +44,7 @@ type Config struct {
 	StreamUsage        bool // STREAM_USAGE=off: never ask Ollama streams for usage
 	CacheTTL           time.Duration
 	ModelsCacheTTL     time.Duration // how long GET /api/tags is cached
+	PublicStatsTTL     time.Duration // how long public statistics are served from memory
 
 	// Ignored holds variables of the original project that Keypool accepts
 	// but does not use, so run can log them once.
@@ -89,6 +90,7 @@ func Load(getenv func(string) string) (Config, error) {
 		StatsRetentionDays: r.integer("STATS_RETENTION_DAYS", 30, 1, 36500),
 		CacheTTL:           r.duration("CACHE_TTL", 0),
 		ModelsCacheTTL:     r.duration("MODELS_CACHE_TTL", 5*time.Minute),
+		PublicStatsTTL:     r.duration("PUBLIC_STATS_TTL", 5*time.Second),
 	}
 	for _, name := range []string{"SUPABASE_REST_URL", "SUPABASE_SERVICE_ROLE_KEY"} {
 		if getenv(name) != "" {

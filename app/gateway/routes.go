@@ -13,7 +13,14 @@ func (g *Gateway) routes(ollama, openrouter *proxy.Target) {
 	app.Get("/health", g.health)
 
 	g.proxy.Routes(app, ollama, openrouter)
-	admin.New(g.cfg.AdminToken, g.providers, g.log).Routes(app)
+	admin.New(admin.Config{
+		AdminToken:          g.cfg.AdminToken,
+		MaxImportBytes:      g.cfg.MaxImportBytes,
+		ValidateConcurrency: g.cfg.ValidateConcurrency,
+		ProbeTimeout:        g.cfg.ProbeTimeout,
+		OllamaProbeModel:    g.cfg.OllamaProbeModel,
+		PublicStatsTTL:      g.cfg.PublicStatsTTL,
+	}, g.providers, g.log).Routes(app)
 
 	app.Use(func(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusNotFound, "no route for "+c.Method()+" "+c.Path())

@@ -2,7 +2,10 @@
 // ids, table prefixes, base URLs and the quirks of their error answers.
 package provider
 
-import "strings"
+import (
+	"strings"
+	"sync/atomic"
+)
 
 // Provider ids, as used in URLs and ?provider=.
 const (
@@ -19,7 +22,17 @@ type Provider struct {
 	// Headers are sent upstream when the client sent none of the same name
 	// (OpenRouter's HTTP-Referer and X-Title app attribution).
 	Headers map[string]string
+
+	// disabled is the runtime switch (admin API), on top of DISABLE_*:
+	// a provider switched off answers 404 on its client routes.
+	disabled atomic.Bool
 }
+
+// Enabled reports whether the provider serves client requests now.
+func (p *Provider) Enabled() bool { return !p.disabled.Load() }
+
+// SetEnabled switches the provider on or off at runtime.
+func (p *Provider) SetEnabled(on bool) { p.disabled.Store(!on) }
 
 // Table returns the provider's table for a base name: Table("keys") →
 // "ollama_api_keys".

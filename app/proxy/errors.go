@@ -45,3 +45,8 @@ func errNoKeys() *Error {
 func errBadBody(msg string) *Error {
 	return &Error{Status: fiber.StatusBadRequest, Type: "invalid_request_error", Code: "invalid_json", Message: msg}
 }
+
+func errProviderOff(t *Target) *Error {
+	return &Error{Status: fiber.StatusNotFound, Type: "invalid_request_error", Code: "provider_disabled",
+		Message: t.Provider.Label + " is switched off on this gateway"}
+}

@@ -31,6 +31,9 @@ const StatusClientClosed = 499
 // upstream error.
 func (p *Proxy) forward(c *fiber.Ctx, t *Target, rt route) error {
 	start := time.Now()
+	if !t.Provider.Enabled() {
+		return errProviderOff(t)
+	}
 	var err error
 	tokenID, ok := t.Tokens.Check(bearer(c))
 	if !ok {

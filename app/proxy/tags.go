@@ -30,6 +30,9 @@ type tagsCache struct {
 // see, cached for ModelsCacheTTL.
 func (p *Proxy) tags(t *Target) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		if !t.Provider.Enabled() {
+			return nativeError(c, errProviderOff(t))
+		}
 		if _, ok := t.Tokens.Check(bearer(c)); !ok {
 			return nativeError(c, errBadToken())
 		}
