@@ -13,7 +13,7 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m,
 		// fasthttp refreshes its cached Date header in one process-wide
 		// goroutine that it never stops.
-		goleak.IgnoreTopFunction("github.com/valyala/fasthttp.updateServerDate.func1"),
+		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.updateServerDate.func1"),
 		// A stopped fasthttp worker pool's cleaner sleeps up to 10 s
 		// before it sees the stop and returns.
 		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*workerPool).Start.func2"),
