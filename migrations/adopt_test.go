@@ -1,6 +1,8 @@
 package migrations_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"slices"
 	"testing"
 	"time"
@@ -56,6 +58,12 @@ INSERT INTO ollama_api_model_hourly (provider, model, hour, requests, success, f
 // TestUpAdoptsOriginalDatabase starts Keypool's migrations on a database
 // the original project created and checks that its data is kept and
 // readable through the store.
+// digest is the stored form of a plaintext client token (app/tokens.Digest).
+func digest(plain string) string {
+	sum := sha256.Sum256([]byte(plain))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
 func TestUpAdoptsOriginalDatabase(t *testing.T) {
 	t.Parallel()
 	if !slices.Contains(storetest.Dialects(t), migrations.Postgres) {
@@ -85,9 +93,12 @@ func TestUpAdoptsOriginalDatabase(t *testing.T) {
 		!failed.FailedUntil.Equal(time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("original keys read as %+v", keys)
 	}
-	tokens, err := s.ListTokens(ctx)
-	if err != nil || len(tokens) != 1 || tokens[0].Token != "plain-token" || tokens[0].RequestCount != 77 {
-		t.Errorf("ListTokens = %+v, %v; want the original token", tokens, err)
+	// 0004 converted the plaintext token to its digest, with a prefix of at
+	// most a quarter of it (2 of 11 characters).
+	tokens, err := s.TokenInfos(ctx)
+	if err != nil || len(tokens) != 1 || tokens[0].Token != digest("plain-token") || tokens[0].RequestCount != 77 ||
+		tokens[0].Prefix != "pl" || tokens[0].Name != "old client" {
+		t.Errorf("TokenInfos = %+v, %v; want the original token as a digest", tokens, err)
 	}
 	if _, err := s.InsertKeys(ctx, []models.Key{{APIKey: "sk-new"}}); err != nil {
 		t.Errorf("InsertKeys after adoption: %v", err)

@@ -21,13 +21,16 @@ var prefixes = []string{"ollama_api", "openrouter_api"}
 var schema = map[string][]string{
 	"keys": {"api_key text", "username text", "status text", "created_at timestamptz",
 		"expires_at timestamptz", "failed_until timestamptz", "disabled_until timestamptz",
-		"consecutive_failures integer"},
+		"consecutive_failures integer",
+		"rpm_limit integer"}, // 0005
 	"key_stats": {"api_key text", "total_requests bigint", "success_count bigint", "failure_count bigint",
 		"success_rate numeric", "last_used timestamptz", "last_success timestamptz",
 		"last_failure timestamptz", "consecutive_failures integer",
 		"prompt_tokens bigint", "completion_tokens bigint", "latency_ms_sum bigint"}, // 0002
 	"client_tokens": {"token text", "name text", "created_at timestamptz", "expires_at timestamptz",
-		"request_count bigint", "last_used_at timestamptz"}, // 0002
+		"request_count bigint", "last_used_at timestamptz", // 0002
+		"token_prefix text",                       // 0004
+		"rpm_limit integer", "tpm_limit integer"}, // 0005
 	"global_stats": {"id text", "total_requests bigint", "success_count bigint", "failure_count bigint",
 		"updated_at timestamptz", "prompt_tokens bigint", "completion_tokens bigint", "latency_ms_sum bigint"}, // 0002
 	"model_stats": {"id integer", "provider text", "model text", "total_requests bigint",
@@ -37,7 +40,8 @@ var schema = map[string][]string{
 	"model_hourly": {"id integer", "provider text", "model text", "hour timestamptz",
 		"requests bigint", "success bigint", "failure bigint", "created_at timestamptz",
 		"prompt_tokens bigint", "completion_tokens bigint", "latency_ms_sum bigint"}, // 0002
-	"stats_flushes": {"id text", "applied_at timestamptz"}, // 0003
+	"stats_flushes": {"id text", "applied_at timestamptz"},                // 0003
+	"settings":      {"key text", "value text", "updated_at timestamptz"}, // 0004
 }
 
 // sqliteTypes maps the PostgreSQL types above to the SQLite files' types.

@@ -49,8 +49,8 @@ func TestForPrefix(t *testing.T) {
 						}
 					}
 				}
-				if tables != 7 { // the six of DESIGN.md and stats_flushes (0003)
-					t.Errorf("%d tables created, want the 7 of a provider", tables)
+				if tables != 8 { // the six of DESIGN.md, stats_flushes (0003) and settings (0004)
+					t.Errorf("%d tables created, want the 8 of a provider", tables)
 				}
 			})
 		}

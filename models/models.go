@@ -23,6 +23,9 @@ type Key struct {
 	FailedUntil         *time.Time `gorm:"column:failed_until"`
 	DisabledUntil       *time.Time `gorm:"column:disabled_until"`
 	ConsecutiveFailures int        `gorm:"column:consecutive_failures"`
+	// RPMLimit is the requests per minute the key may take (a free tier's
+	// limit); nil means none.
+	RPMLimit *int `gorm:"column:rpm_limit"`
 }
 
 // KeyStats is the usage of one key ({prefix}_key_stats).
@@ -47,6 +50,10 @@ type ClientToken struct {
 	CreatedAt    time.Time  `gorm:"column:created_at"`
 	ExpiresAt    *time.Time `gorm:"column:expires_at"`
 	RequestCount int64      `gorm:"column:request_count"`
+	// RPMLimit and TPMLimit cap the token's requests and tokens (prompt +
+	// completion) per minute; nil means none.
+	RPMLimit *int `gorm:"column:rpm_limit"`
+	TPMLimit *int `gorm:"column:tpm_limit"`
 }
 
 // GlobalStats is the provider-wide counter row ({prefix}_global_stats, id 'global').

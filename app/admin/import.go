@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"encoding/json"
 	"time"
 
@@ -45,17 +46,23 @@ func (h *Handler) importKeys(c *fiber.Ctx) error {
 // store inserts parsed keys (skipping those already stored), makes the
 // pool see them, and reports.
 func (h *Handler) store(c *fiber.Ctx, p *Provider, parsed keyimport.Result) (ImportReport, error) {
+	return h.storeKeys(c.UserContext(), p, parsed)
+}
+
+// storeKeys is store for callers without a request, such as the jobs of
+// an import with validation, which store after the request has ended.
+func (h *Handler) storeKeys(ctx context.Context, p *Provider, parsed keyimport.Result) (ImportReport, error) {
 	now := time.Now().UTC()
 	rows := make([]models.Key, len(parsed.Items))
 	for i, it := range parsed.Items {
 		rows[i] = models.Key{APIKey: it.APIKey, Username: it.Username, Status: models.StatusActive,
 			CreatedAt: now, ExpiresAt: it.ExpiresAt}
 	}
-	inserted, err := p.Store.InsertKeys(c.UserContext(), rows)
+	inserted, err := p.Store.InsertKeys(ctx, rows)
 	if err != nil {
 		return ImportReport{}, err
 	}
-	if err := p.reloadKeys(c.UserContext()); err != nil {
+	if err := p.reloadKeys(ctx); err != nil {
 		return ImportReport{}, err
 	}
 	report := ImportReport{Imported: inserted, Duplicates: int64(parsed.Duplicates) + int64(len(rows)) - inserted,

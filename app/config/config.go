@@ -4,6 +4,7 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"time"
 )
 
@@ -37,6 +38,10 @@ type Config struct {
 	EnableRateLimit   bool
 	RateLimitRequests int
 	RateLimitWindow   time.Duration
+	// TrustedProxies are the peers whose X-Forwarded-For and
+	// CF-Connecting-IP name the client (TRUSTED_PROXIES: CIDRs and IPs).
+	TrustedProxies []netip.Prefix
+	MetricsToken   string // non-empty: GET /metrics wants Authorization: Bearer METRICS_TOKEN
 
 	StatsEnabled       bool // STATS_ENABLED=false turns statistics off (benchmarks)
 	StatsFlushInterval time.Duration
@@ -83,6 +88,8 @@ func Load(getenv func(string) string) (Config, error) {
 		EnableRateLimit:   r.boolean("ENABLE_RATE_LIMIT", false),
 		RateLimitRequests: r.integer("RATE_LIMIT_REQUESTS", 60, 1, 1<<30),
 		RateLimitWindow:   r.duration("RATE_LIMIT_WINDOW", 60*time.Second),
+		TrustedProxies:    r.proxies("TRUSTED_PROXIES"),
+		MetricsToken:      r.str("METRICS_TOKEN", ""),
 
 		StatsEnabled:       r.boolean("STATS_ENABLED", true),
 		StatsFlushInterval: r.duration("STATS_FLUSH_INTERVAL", 2*time.Second),

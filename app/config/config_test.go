@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -40,6 +41,10 @@ func TestParsing(t *testing.T) {
 		{map[string]string{"SUPABASE_REST_URL": "https://x.supabase.co/rest/v1", "SUPABASE_SERVICE_ROLE_KEY": "ey"},
 			func(c Config) bool { return len(c.Ignored) == 2 }},
 		{map[string]string{"MAX_RETRIES": " 5 "}, func(c Config) bool { return c.MaxRetries == 5 }},
+		{map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, 127.0.0.1 ::1"}, func(c Config) bool {
+			return fmt.Sprint(c.TrustedProxies) == "[10.0.0.0/8 127.0.0.1/32 ::1/128]"
+		}},
+		{map[string]string{"METRICS_TOKEN": "m"}, func(c Config) bool { return c.MetricsToken == "m" }},
 	}
 	for _, tt := range tests {
 		c, err := load(tt.env)
@@ -53,7 +58,7 @@ func TestErrorsNameTheVariable(t *testing.T) {
 	t.Parallel()
 	for name, value := range map[string]string{
 		"MAX_RETRIES": "0", "KEY_FAILURE_THRESHOLD": "x", "KEY_COOLDOWN": "soon", "ENABLE_RATE_LIMIT": "maybe",
-		"MAX_BODY_BYTES": "-1", "STATS_FLUSH_INTERVAL": "-5s",
+		"MAX_BODY_BYTES": "-1", "STATS_FLUSH_INTERVAL": "-5s", "TRUSTED_PROXIES": "10.0.0.0/33",
 	} {
 		_, err := load(map[string]string{name: value})
 		if err == nil || !strings.Contains(err.Error(), name) {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -69,4 +70,24 @@ func (r *reader) duration(name string, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// proxies reads a list of CIDRs and IPs separated by commas or spaces; an
+// IP is a prefix of its full length.
+func (r *reader) proxies(name string) []netip.Prefix {
+	v := strings.TrimSpace(r.getenv(name))
+	var out []netip.Prefix
+	for _, f := range strings.FieldsFunc(v, func(c rune) bool { return c == ',' || c == ' ' }) {
+		p, err := netip.ParsePrefix(f)
+		if a, aerr := netip.ParseAddr(f); aerr == nil {
+			a = a.Unmap()
+			p, err = netip.PrefixFrom(a, a.BitLen()), nil
+		}
+		if err != nil {
+			r.fail(name, v, "CIDRs or IPs separated by commas, such as 10.0.0.0/8,127.0.0.1")
+			return nil
+		}
+		out = append(out, p.Masked())
+	}
+	return out
 }

@@ -66,6 +66,7 @@ type Server struct {
 	keys   registry
 	routes map[string]route
 	seq    atomic.Uint64 // numbers answer ids
+	peak   peak          // requests in flight over all keys
 }
 
 // New returns a fake upstream answering with opts.
@@ -86,6 +87,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	key := bearerKey(r.Header.Get("Authorization"))
 	ks := s.keys.get(key)
 	ks.begin()
+	s.peak.begin()
+	defer s.peak.end()
 	x := &exchange{w: w, r: r, opts: s.opts.Load(), id: s.seq.Add(1), key: key, start: time.Now()}
 	defer ks.finish(x) // runs on panic(http.ErrAbortHandler) too
 	s.serve(x, ks, key)

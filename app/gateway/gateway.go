@@ -16,12 +16,14 @@ import (
 
 	"github.com/keypool/keypool/app/admin"
 	"github.com/keypool/keypool/app/config"
+	"github.com/keypool/keypool/app/metrics"
 	"github.com/keypool/keypool/app/pool"
 	"github.com/keypool/keypool/app/provider"
 	"github.com/keypool/keypool/app/proxy"
 	"github.com/keypool/keypool/app/stats"
 	"github.com/keypool/keypool/app/store"
 	"github.com/keypool/keypool/app/tokens"
+	"github.com/keypool/keypool/app/web"
 )
 
 // Gateway is a running Keypool.
@@ -33,8 +35,12 @@ type Gateway struct {
 	proxy     *proxy.Proxy
 	providers map[string]*admin.Provider
 	stats     *stats.Aggregator // nil when statistics are off
+	api       *admin.Handler    // the admin JSON API
+	pages     *web.Handler      // dashboard and public pages
 	conns     *connTracker
 	running   handlers
+	metrics   *metrics.Metrics
+	limits    limits // rate limiting and the Redis it may share
 
 	stop context.CancelFunc // ends the background loops
 	bg   sync.WaitGroup
@@ -55,6 +61,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	g := &Gateway{cfg: cfg, log: log, db: db, providers: map[string]*admin.Provider{}}
 	if err := g.build(ctx, opts); err != nil {
 		db.Close()
+		g.limits.close()
 		return nil, err
 	}
 	return g, nil
@@ -68,11 +75,21 @@ func (g *Gateway) build(ctx context.Context, opts Options) error {
 
 	bgCtx, stop := context.WithCancel(context.Background())
 	g.stop = stop
+	g.metrics = metrics.New(0)
+	if err := g.buildLimits(ctx); err != nil {
+		return err
+	}
+	pools := map[string]metrics.PoolCounter{}
 	targets := map[string]*proxy.Target{}
 	writers := map[string]stats.Writer{}
 	retention := &stats.Retention{Days: g.cfg.StatsRetentionDays, Log: g.log}
 	for _, info := range enabled {
 		st := store.New(g.db, info.Prefix)
+		on, err := st.ProviderEnabled(ctx) // the admin's runtime switch, kept across restarts
+		if err != nil {
+			return err
+		}
+		info.SetEnabled(on)
 		writers[info.ID] = st
 		retention.Pruners = append(retention.Pruners, st)
 		pl := pool.New(pool.Config{FailureThreshold: g.cfg.KeyFailureThreshold, Cooldown: g.cfg.KeyCooldown}, st,
@@ -85,9 +102,10 @@ func (g *Gateway) build(ctx context.Context, opts Options) error {
 			return err
 		}
 		g.providers[info.ID] = &admin.Provider{Info: info, Store: st, Pool: pl, Tokens: toks}
-		targets[info.ID] = &proxy.Target{Provider: info, Pool: pl, Tokens: toks}
+		targets[info.ID] = &proxy.Target{Provider: info, Pool: pl, Tokens: toks, Observer: g.metrics.Provider(info.ID)}
+		pools[info.ID] = pl
 		g.goBackground(func() { _ = pl.Run(bgCtx) })
-		g.log.Info("provider ready", "provider", info.ID, "keys", pl.Len(), "tokens", toks.Len(), "upstream", info.BaseURL)
+		g.log.Info("provider ready", "provider", info.ID, "enabled", on, "keys", pl.Len(), "tokens", toks.Len(), "upstream", info.BaseURL)
 	}
 
 	rec := opts.Recorder
@@ -100,6 +118,11 @@ func (g *Gateway) build(ctx context.Context, opts Options) error {
 	if rec == nil {
 		rec = stats.Discard{}
 	}
+	if g.stats != nil {
+		g.metrics.WatchState(pools, g.stats)
+	} else {
+		g.metrics.WatchState(pools, nil)
+	}
 	g.proxy = proxy.New(proxy.Config{
 		MaxRetries:        g.cfg.MaxRetries,
 		UpstreamTimeout:   g.cfg.UpstreamTimeout,
@@ -107,12 +130,36 @@ func (g *Gateway) build(ctx context.Context, opts Options) error {
 		StreamUsage:       g.cfg.StreamUsage,
 		ModelsCacheTTL:    g.cfg.ModelsCacheTTL,
 		MaxBodyBytes:      g.cfg.MaxBodyBytes,
+		Limiter:           g.limits.limiter,
 	}, rec, g.log)
 	g.goBackground(func() { g.proxy.Run(bgCtx) })
 
+	if err := g.buildHandlers(); err != nil {
+		return err
+	}
 	g.app = g.newApp()
 	g.routes(targets[provider.Ollama], targets[provider.OpenRouter])
 	return nil
+}
+
+// buildHandlers builds the admin API and the pages; the pages read their
+// figures through the admin API's handler, so both show the same.
+func (g *Gateway) buildHandlers() error {
+	g.api = admin.New(admin.Config{
+		AdminToken:          g.cfg.AdminToken,
+		MaxImportBytes:      g.cfg.MaxImportBytes,
+		ValidateConcurrency: g.cfg.ValidateConcurrency,
+		ProbeTimeout:        g.cfg.ProbeTimeout,
+		OllamaProbeModel:    g.cfg.OllamaProbeModel,
+		PublicStatsTTL:      g.cfg.PublicStatsTTL,
+	}, g.providers, g.log)
+	deps := web.Deps{Config: g.cfg, Providers: g.providers, Stats: g.api, DB: g.db, DBName: g.db.Where, Log: g.log}
+	if rdb := g.limits.redis; rdb != nil {
+		deps.Redis = web.PingFunc(func(ctx context.Context) error { return rdb.Ping(ctx).Err() })
+	}
+	pages, err := web.New(deps)
+	g.pages = pages
+	return err
 }
 
 // enabledProviders lists the providers the configuration leaves on.
@@ -186,6 +233,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	case <-time.After(10 * time.Second):
 		g.log.Warn("gateway: background loops did not stop in 10s")
 	}
+	g.limits.close()
 	if cerr := g.db.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("gateway: close database: %w", cerr)
 	}

@@ -3,7 +3,6 @@ package gateway
 import (
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/keypool/keypool/app/admin"
 	"github.com/keypool/keypool/app/proxy"
 )
 
@@ -11,16 +10,14 @@ import (
 func (g *Gateway) routes(ollama, openrouter *proxy.Target) {
 	app := g.app
 	app.Get("/health", g.health)
+	app.Get("/metrics", g.serveMetrics)
 
+	if g.cfg.EnableRateLimit {
+		app.Use(g.limitIPs) // client routes only: /v1, /ollama, /openrouter, /api
+	}
 	g.proxy.Routes(app, ollama, openrouter)
-	admin.New(admin.Config{
-		AdminToken:          g.cfg.AdminToken,
-		MaxImportBytes:      g.cfg.MaxImportBytes,
-		ValidateConcurrency: g.cfg.ValidateConcurrency,
-		ProbeTimeout:        g.cfg.ProbeTimeout,
-		OllamaProbeModel:    g.cfg.OllamaProbeModel,
-		PublicStatsTTL:      g.cfg.PublicStatsTTL,
-	}, g.providers, g.log).Routes(app)
+	g.api.Routes(app)
+	g.pages.Routes(app) // dashboard, landing page, /static/
 
 	app.Use(func(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusNotFound, "no route for "+c.Method()+" "+c.Path())

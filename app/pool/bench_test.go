@@ -204,3 +204,10 @@ func heapAfterGC() runtime.MemStats {
 	runtime.ReadMemStats(&m)
 	return m
 }
+
+// BenchmarkPickRPM: every key has a requests-per-minute limit it never
+// reaches, so each Pick reads the clock and counts.
+func BenchmarkPickRPM(b *testing.B) {
+	rpm := 1 << 30
+	benchPick(b, benchPool(b, benchKeys, func(_ int, r *models.Key) { r.RPMLimit = &rpm }))
+}

@@ -17,8 +17,10 @@ const never = math.MaxInt64
 type Key struct {
 	apiKey string
 
-	availableAt atomic.Int64 // unix nanoseconds before which the key is not chosen
-	expiresAt   atomic.Int64 // unix nanoseconds; 0 = never expires
+	availableAt atomic.Int64  // unix nanoseconds before which the key is not chosen
+	expiresAt   atomic.Int64  // unix nanoseconds; 0 = never expires
+	rpm         atomic.Int64  // requests per minute the key may take; 0 = no limit
+	minute      atomic.Uint64 // current minute << countBits | requests picked in it
 
 	mu       sync.Mutex
 	state    models.Key // status, *_until, consecutive_failures as stored
@@ -49,6 +51,7 @@ func (k *Key) CoolingDownUntil() time.Time {
 func newKey(m models.Key) *Key {
 	k := &Key{apiKey: m.APIKey}
 	k.state = m
+	k.rpm.Store(rpmOf(m.RPMLimit))
 	k.refresh()
 	return k
 }

@@ -83,7 +83,9 @@ func New(cfg Config, store Store, log *slog.Logger) *Pool {
 }
 
 // Pick returns the next available key, round robin, skipping the keys in
-// tried (those already used for this request).
+// tried (those already used for this request) and keys that reached their
+// requests-per-minute limit; picking a key with a limit spends one of its
+// requests of the minute.
 func (p *Pool) Pick(tried []*Key) (*Key, error) {
 	list := p.snap.Load().list
 	n := uint64(len(list))
@@ -112,6 +114,14 @@ func (p *Pool) Pick(tried []*Key) (*Key, error) {
 		}
 		if contains(tried, k) {
 			continue
+		}
+		if rpm := k.rpm.Load(); rpm > 0 {
+			if !haveNow {
+				now, haveNow = p.now().UnixNano(), true
+			}
+			if !k.takeMinute(now, rpm) {
+				continue // at its limit this minute: better skipped than answered 429
+			}
 		}
 		if off > 0 {
 			// Resume after k: otherwise the key behind a run of

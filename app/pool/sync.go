@@ -35,6 +35,8 @@ func (p *Pool) Load(ctx context.Context) error {
 				k.state = row
 				k.refresh()
 			}
+			k.state.RPMLimit = row.RPMLimit // not a state the pool writes: the store's wins
+			k.rpm.Store(rpmOf(row.RPMLimit))
 			k.mu.Unlock()
 		}
 		next.list = append(next.list, k)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/keypool/keypool/app/pool"
 	"github.com/keypool/keypool/app/stats"
+	"github.com/keypool/keypool/app/tokens"
 )
 
 // exchange is one client request from the moment a key answered until the
@@ -24,6 +25,7 @@ type exchange struct {
 	wt     *watch
 	cancel context.CancelCauseFunc
 	key    *pool.Key
+	tok    tokens.Token  // the client token, for its tpm budget
 	body   io.ReadCloser // the upstream answer
 	lines  *lineFilter   // reads body, for streams
 	out    stats.Outcome
@@ -128,6 +130,8 @@ func (x *exchange) finish() {
 		}
 		x.out.Latency = time.Since(x.out.At)
 		x.p.recorder.Record(x.out)
+		x.t.observer().Request(x.out.Model, x.out.Status)
+		x.p.chargeTokens(x.t, x.tok, x.out.PromptTokens+x.out.CompletionTokens)
 		if x.streaming {
 			x.p.streams.Add(-1)
 		}

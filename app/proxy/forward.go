@@ -35,9 +35,14 @@ func (p *Proxy) forward(c *fiber.Ctx, t *Target, rt route) error {
 		return errProviderOff(t)
 	}
 	var err error
-	tokenID, ok := t.Tokens.Check(bearer(c))
+	tok, ok := t.Tokens.Lookup(bearer(c))
 	if !ok {
 		return errBadToken()
+	}
+	if tok.Limited() {
+		if e := p.limitToken(c, t, tok); e != nil {
+			return e // refused before any key: counted in metrics, not in the statistics
+		}
 	}
 	body := c.Request().Body()
 	if p.cfg.MaxBodyBytes > 0 && len(body) > p.cfg.MaxBodyBytes {
@@ -70,8 +75,8 @@ func (p *Proxy) forward(c *fiber.Ctx, t *Target, rt route) error {
 
 	ctx, cancel := context.WithCancelCause(c.UserContext())
 	wt := p.watcher.add(c.Context().Conn(), cancel)
-	x := &exchange{p: p, t: t, ctx: ctx, wt: wt, cancel: cancel, dropUsage: askedUsage, out: stats.Outcome{
-		Provider: t.Provider.ID, Model: req.Model, Token: tokenID, Stream: req.Stream, At: start,
+	x := &exchange{p: p, t: t, ctx: ctx, wt: wt, cancel: cancel, dropUsage: askedUsage, tok: tok, out: stats.Outcome{
+		Provider: t.Provider.ID, Model: req.Model, Token: tok.ID, Stream: req.Stream, At: start,
 	}}
 	handedOff := false
 	defer func() {
@@ -84,14 +89,20 @@ func (p *Proxy) forward(c *fiber.Ctx, t *Target, rt route) error {
 		buf   [8]*pool.Key
 		tried = buf[:0]
 		last  *Error
+		obs   = t.observer()
 	)
 	for attempt := 0; attempt < p.cfg.MaxRetries; attempt++ {
 		k, err := t.Pool.Pick(tried)
 		if err != nil {
 			break
 		}
+		if attempt > 0 {
+			obs.Retry()
+		}
 		tried = append(tried, k)
+		sent := time.Now()
 		resp, err := p.send(ctx, c, t, url, body, k.APIKey())
+		obs.Upstream(time.Since(sent))
 		if err != nil {
 			if context.Cause(ctx) == errClientGone || c.Context().Err() != nil {
 				// Nobody to answer. The attempt counts in the key's figures,

@@ -3,6 +3,7 @@ package proxy
 import (
 	"bytes"
 	"net/http"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 )
@@ -46,6 +47,9 @@ func copyResponseHeaders(c *fiber.Ctx, h http.Header) {
 	for name, vs := range h {
 		if hopHeaders[name] {
 			continue
+		}
+		if strings.HasPrefix(name, "X-Ratelimit-") && len(c.Response().Header.Peek(name)) > 0 {
+			continue // Keypool's own limit, set before: not the upstream key's
 		}
 		for _, v := range vs {
 			c.Response().Header.Add(name, v)

@@ -28,6 +28,8 @@ type Target struct {
 	Provider *provider.Provider
 	Pool     *pool.Pool
 	Tokens   *tokens.Set
+	// Observer receives the target's metrics; nil drops them.
+	Observer Observer
 
 	tags tagsCache // Ollama's merged model list
 }
@@ -44,6 +46,8 @@ type Config struct {
 	StreamUsage bool
 	// ModelsCacheTTL is how long the merged /api/tags answer is kept.
 	ModelsCacheTTL time.Duration
+	// Limiter enforces client tokens' rpm and tpm limits; nil: none.
+	Limiter Limiter
 }
 
 // Proxy forwards client requests to upstream providers.

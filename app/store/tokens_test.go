@@ -76,3 +76,47 @@ func TestTokens(t *testing.T) {
 		})
 	}
 }
+
+func TestTokenInfos(t *testing.T) {
+	t.Parallel()
+	forEachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := testContext(t)
+		s := store.New(db, "ollama_api")
+		created := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+		rows := []struct {
+			tok    models.ClientToken
+			prefix string
+		}{
+			{models.ClientToken{Token: "sha256:bbb", Name: "ci", CreatedAt: created.Add(time.Minute)}, "sk-kp-1a2b"},
+			{models.ClientToken{Token: "sha256:aaa", Name: "laptop", CreatedAt: created, RequestCount: 5}, ""},
+			{models.ClientToken{Token: "sha256:ccc", Name: "ci", CreatedAt: created.Add(2 * time.Minute)}, "sk-kp-ffff"},
+		}
+		for _, r := range rows {
+			if err := s.AddToken(ctx, r.tok, r.prefix); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.AddToken(ctx, rows[0].tok, "x"); !errors.Is(err, store.ErrConflict) {
+			t.Errorf("AddToken twice: %v, want ErrConflict", err)
+		}
+		infos, err := s.TokenInfos(ctx)
+		if err != nil || len(infos) != 3 {
+			t.Fatalf("TokenInfos = %+v, %v", infos, err)
+		}
+		first := infos[0]
+		if first.Token != "sha256:aaa" || first.Name != "laptop" || first.Prefix != "" || first.RequestCount != 5 ||
+			!first.CreatedAt.Equal(created) || first.ExpiresAt != nil || first.LastUsedAt != nil {
+			t.Errorf("oldest token = %+v", first)
+		}
+		if infos[1].Prefix != "sk-kp-1a2b" || infos[2].Prefix != "sk-kp-ffff" {
+			t.Errorf("prefixes = %q, %q", infos[1].Prefix, infos[2].Prefix)
+		}
+		n, err := s.DeleteTokens(ctx, []string{"sha256:bbb", "sha256:ccc", "sha256:nope"})
+		if err != nil || n != 2 {
+			t.Errorf("DeleteTokens = %d, %v; want 2", n, err)
+		}
+		if n, err := s.DeleteTokens(ctx, nil); err != nil || n != 0 {
+			t.Errorf("DeleteTokens(nil) = %d, %v", n, err)
+		}
+	})
+}

@@ -33,9 +33,21 @@ type Set struct {
 }
 
 type entry struct {
-	id      string // the stored token column: the row's identity for statistics
-	expires int64  // unix nanoseconds; 0 = never
+	Token
+	expires int64 // unix nanoseconds; 0 = never
 }
+
+// Token is what a checked token carries to the proxy.
+type Token struct {
+	ID string // the stored token column: the row's identity for statistics
+	// LimitKey names the token in rate-limit counters: its digest, never
+	// the plaintext of a row the original project stored unhashed.
+	LimitKey string
+	RPM, TPM int64 // requests and tokens per minute; 0 = no limit
+}
+
+// Limited says whether the token has a per-minute limit.
+func (t Token) Limited() bool { return t.RPM > 0 || t.TPM > 0 }
 
 // New returns an empty set; call Load before serving.
 func New(store Store) *Set {
@@ -56,7 +68,8 @@ func (s *Set) Load(ctx context.Context) error {
 		if !ok {
 			continue
 		}
-		e := entry{id: r.Token}
+		e := entry{Token: Token{ID: r.Token, LimitKey: digestPrefix + hex.EncodeToString(sum[:]),
+			RPM: limitOf(r.RPMLimit), TPM: limitOf(r.TPMLimit)}}
 		if r.ExpiresAt != nil {
 			e.expires = r.ExpiresAt.UnixNano()
 		}
@@ -69,14 +82,29 @@ func (s *Set) Load(ctx context.Context) error {
 // Check returns the stored id of a client token, if it is known and not
 // expired.
 func (s *Set) Check(token string) (string, bool) {
+	t, ok := s.Lookup(token)
+	return t.ID, ok
+}
+
+// Lookup returns a client token with its limits, if it is known and not
+// expired.
+func (s *Set) Lookup(token string) (Token, bool) {
 	if token == "" {
-		return "", false
+		return Token{}, false
 	}
 	e, ok := (*s.m.Load())[sha256.Sum256([]byte(token))]
 	if !ok || (e.expires != 0 && e.expires <= s.now().UnixNano()) {
-		return "", false
+		return Token{}, false
 	}
-	return e.id, true
+	return e.Token, true
+}
+
+// limitOf reads a stored limit column: NULL or ≤ 0 is no limit.
+func limitOf(v *int) int64 {
+	if v == nil || *v <= 0 {
+		return 0
+	}
+	return int64(*v)
 }
 
 // Len is the number of tokens loaded.

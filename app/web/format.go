@@ -1,0 +1,65 @@
+package web
+
+import (
+	"strconv"
+	"time"
+)
+
+// formatInt writes n with thousands separators: 1234567 → "1,234,567".
+func formatInt(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := n < 0
+	if neg {
+		s = s[1:]
+	}
+	out := make([]byte, 0, len(s)+len(s)/3+1)
+	if neg {
+		out = append(out, '-')
+	}
+	for i := range len(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ',')
+		}
+		out = append(out, s[i])
+	}
+	return string(out)
+}
+
+// formatCompact writes large counts short: 1234 → "1.2k", 5600000 → "5.6M".
+func formatCompact(n int64) string {
+	f := float64(n)
+	for _, u := range []struct {
+		div    float64
+		suffix string
+	}{{1e12, "T"}, {1e9, "B"}, {1e6, "M"}, {1e3, "k"}} {
+		if f >= u.div {
+			return strconv.FormatFloat(f/u.div, 'f', 1, 64) + u.suffix
+		}
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// formatPercent writes a rate in percent; "–" when there is nothing to rate.
+func formatPercent(rate float64, total int64) string {
+	if total == 0 {
+		return "–"
+	}
+	return strconv.FormatFloat(rate, 'f', 1, 64) + " %"
+}
+
+// formatAgo writes how long ago t was, coarsely; "never" for nil.
+func formatAgo(t *time.Time, now time.Time) string {
+	if t == nil || t.IsZero() {
+		return "never"
+	}
+	d := now.Sub(*t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return strconv.Itoa(int(d/time.Minute)) + " min ago"
+	case d < 48*time.Hour:
+		return strconv.Itoa(int(d/time.Hour)) + " h ago"
+	}
+	return strconv.Itoa(int(d/(24*time.Hour))) + " days ago"
+}

@@ -1,0 +1,31 @@
+package web
+
+import "github.com/gofiber/fiber/v2"
+
+// Routes registers every page and the static assets, top to bottom.
+// Dashboard pages need a session; forms that change state carry a CSRF
+// token (HTMX sends it as a header).
+func (h *Handler) Routes(r fiber.Router) {
+	r.Get("/static/*", h.serveStatic)
+	r.Get("/favicon.ico", h.redirectFavicon)
+
+	// Public pages.
+	r.Get("/", h.pageErrors, h.showHome)
+	r.Get("/stats", h.pageErrors, h.showPublicStats)
+	r.Get("/api-docs", h.pageErrors, h.showAPIDocs)
+
+	// Login and logout.
+	r.Get("/login", h.pageErrors, h.csrf, h.showLogin)
+	r.Post("/login", h.pageErrors, h.csrf, h.login)
+	r.Post("/logout", h.pageErrors, h.csrf, h.logout)
+
+	// The dashboard.
+	d := r.Group("/dashboard", h.pageErrors, h.csrf, h.requireLogin)
+	d.Get("", h.showOverview)
+	d.Get("/keys", h.showKeys)
+	d.Get("/import", h.showImport)
+	d.Get("/tokens", h.showTokens)
+	d.Get("/settings", h.showSettings)
+	d.Post("/settings/providers/:id", h.switchProvider)
+	d.Use(h.notFound) // unknown /dashboard/… paths get an HTML 404
+}

@@ -1,0 +1,81 @@
+// Package web serves Keypool's HTML: the admin dashboard (login, overview,
+// settings, and placeholders for the pages still to come), the public
+// landing page, and the embedded assets under /static/. Pages are templ
+// components from views/, updated in place with HTMX; every figure comes
+// from the same services as the admin JSON API.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"sort"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/keypool/keypool/app/admin"
+	"github.com/keypool/keypool/app/config"
+	"github.com/keypool/keypool/app/store"
+)
+
+// StatsSource is what the overview reads: the admin API's own figures.
+type StatsSource interface {
+	Overview(ctx context.Context, provider string) (admin.Overview, error)
+	HourlySeries(ctx context.Context, provider string, from, to time.Time) ([]store.HourPoint, error)
+}
+
+// Pinger checks that a service answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// PingFunc makes a Pinger of a function.
+type PingFunc func(ctx context.Context) error
+
+// Ping calls f.
+func (f PingFunc) Ping(ctx context.Context) error { return f(ctx) }
+
+// Deps are the services the pages use.
+type Deps struct {
+	Config    config.Config              // shown, secrets masked, on the settings page
+	Providers map[string]*admin.Provider // the enabled providers
+	Stats     StatsSource
+	DB        Pinger
+	DBName    string // description of the database safe to show (no password)
+	Redis     Pinger // nil: no Redis client in this process
+	Log       *slog.Logger
+}
+
+// Handler serves the pages; its methods are the route handlers.
+type Handler struct {
+	deps      Deps
+	providers []*admin.Provider // enabled, ollama first
+	sessions  *sessions
+	limiter   *loginLimiter
+	csrf      fiber.Handler
+	assets    *assets
+	chartJS   []string // the scripts go-echarts asks for, under /static/
+	trend     *trendSeries
+	now       func() time.Time
+}
+
+// New returns the pages' handler. Sessions are signed with a key derived
+// from the admin token and a secret drawn at start, so they end when the
+// process restarts or the admin token changes.
+func New(d Deps) (*Handler, error) {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	a, err := loadAssets()
+	if err != nil {
+		return nil, err
+	}
+	h := &Handler{deps: d, sessions: newSessions(d.Config.AdminToken, 12*time.Hour), limiter: newLoginLimiter(5, time.Minute, 5*time.Minute),
+		assets: a, chartJS: chartScripts(), trend: newTrendSeries(d.Stats, time.Minute), now: time.Now}
+	for _, p := range d.Providers {
+		h.providers = append(h.providers, p)
+	}
+	sort.Slice(h.providers, func(i, j int) bool { return h.providers[i].Info.ID < h.providers[j].Info.ID }) // ollama, openrouter
+	h.csrf = newCSRF(h.csrfFailed)
+	return h, nil
+}

@@ -1,0 +1,228 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// loadSpec is one pass of load: what the clients send and for how long.
+type loadSpec struct {
+	stream           bool
+	chunks           int // content chunks a stream must carry before [DONE]
+	clients          int
+	warmup, duration time.Duration
+	rate             float64 // requests per second; 0 = closed loop, as fast as the clients go
+}
+
+// target is where a pass sends its requests.
+type target struct {
+	name string   // "direct" or "gateway"
+	url  string   // chat completions URL
+	auth []string // Authorization header values, used round robin
+}
+
+// window is the measured part of a pass: requests that complete inside it
+// count; those of the warm-up before it and the stragglers after it do not.
+type window struct{ start, end time.Time }
+
+func (w window) holds(t time.Time) bool { return !t.Before(w.start) && !t.After(w.end) }
+
+// runLoad sends requests to t for spec.warmup+spec.duration and returns
+// what the clients saw. atStart and atEnd run at the window's edges (CPU
+// readings, profiles).
+func runLoad(ctx context.Context, t target, spec loadSpec, atStart, atEnd func()) result {
+	tr := newClientTransport(spec.clients)
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: 60 * time.Second}
+
+	now := time.Now()
+	win := window{start: now.Add(spec.warmup), end: now.Add(spec.warmup + spec.duration)}
+	// Requests still running at the end get this long before they are cut.
+	ctx, cancel := context.WithDeadline(ctx, win.end.Add(30*time.Second))
+	defer cancel()
+
+	var tickets chan struct{}
+	pacer := &pacer{}
+	if spec.rate > 0 {
+		// Room for a few ticks' worth of jitter (a GC pause, a late tick)
+		// before the schedule is declared missed.
+		tickets = make(chan struct{}, 4*spec.clients)
+		go pacer.run(ctx, spec.rate, win, tickets)
+	}
+	body := chatBody(spec.stream)
+	workers := make([]*worker, spec.clients)
+	var wg sync.WaitGroup
+	for i := range workers {
+		w := &worker{id: i, client: client, t: t, spec: spec, body: body, win: win,
+			br: bufio.NewReaderSize(nil, 16<<10), errs: errorCounts{}}
+		workers[i] = w
+		wg.Go(func() { w.loop(ctx, tickets) })
+	}
+	if sleepUntil(ctx, win.start) {
+		atStart()
+		if sleepUntil(ctx, win.end) {
+			atEnd()
+		}
+	}
+	wg.Wait()
+
+	r := result{target: t.name, window: spec.duration, rate: spec.rate, missed: pacer.missed, errs: errorCounts{}}
+	for _, w := range workers {
+		r.ok += w.ok
+		r.lat = append(r.lat, w.lat...)
+		r.errs.merge(w.errs)
+	}
+	sortDurations(r.lat)
+	return r
+}
+
+// sleepUntil waits for t and reports false if ctx ended first.
+func sleepUntil(ctx context.Context, t time.Time) bool {
+	timer := time.NewTimer(time.Until(t))
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// newClientTransport keeps one idle connection per client, with
+// compression off so that bodies are measured as sent.
+func newClientTransport(clients int) *http.Transport {
+	return &http.Transport{
+		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:          2 * clients,
+		MaxIdleConnsPerHost:   clients,
+		IdleConnTimeout:       90 * time.Second,
+		ResponseHeaderTimeout: 30 * time.Second,
+		DisableCompression:    true,
+	}
+}
+
+// worker is one client: it sends one request at a time.
+type worker struct {
+	id     int
+	client *http.Client
+	t      target
+	spec   loadSpec
+	body   []byte
+	win    window
+	br     *bufio.Reader
+	buf    bytes.Buffer
+	n      int // requests sent, to rotate the Authorization values
+
+	ok   int             // good answers completed inside the window
+	lat  []time.Duration // their latencies
+	errs errorCounts     // failures of the whole pass, warm-up included
+}
+
+// loop sends requests until the window ends (closed loop) or tickets is
+// closed (paced).
+func (w *worker) loop(ctx context.Context, tickets <-chan struct{}) {
+	for {
+		if tickets == nil {
+			if ctx.Err() != nil || !time.Now().Before(w.win.end) {
+				return
+			}
+		} else if _, ok := <-tickets; !ok {
+			return
+		}
+		t0 := time.Now()
+		err := w.do(ctx)
+		t1 := time.Now()
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return // interrupted or past the grace period: not the target's fault
+		case err != nil:
+			w.errs.add(err)
+		case w.win.holds(t1):
+			w.ok++
+			w.lat = append(w.lat, t1.Sub(t0))
+		}
+	}
+}
+
+// do sends one chat request and reads the whole answer.
+func (w *worker) do(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.t.url, bytes.NewReader(w.body))
+	if err != nil {
+		return err
+	}
+	req.Header["Authorization"] = []string{w.t.auth[(w.id+w.n*w.spec.clients)%len(w.t.auth)]}
+	req.Header["Content-Type"] = []string{"application/json"}
+	w.n++
+	if w.spec.stream {
+		req.Header["Accept"] = []string{"text/event-stream"}
+	}
+	resp, err := w.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+		return fmt.Errorf("status %d: %s", resp.StatusCode, bytes.TrimSpace(msg))
+	}
+	if w.spec.stream {
+		return w.readStream(resp.Body)
+	}
+	w.buf.Reset()
+	if _, err := w.buf.ReadFrom(resp.Body); err != nil {
+		return fmt.Errorf("reading JSON answer: %w", err)
+	}
+	if !bytes.Contains(w.buf.Bytes(), []byte(`"choices"`)) {
+		return fmt.Errorf("JSON answer without choices: %.120s", w.buf.Bytes())
+	}
+	return nil
+}
+
+var (
+	dataPrefix = []byte("data: ")
+	doneLine   = []byte("data: [DONE]")
+	errorField = []byte(`"error":`)
+)
+
+// readStream reads SSE events until data: [DONE], checking that the
+// stream carried at least the expected chunks and no in-band error. Lines
+// longer than the buffer are read in pieces (a default bufio.Scanner would
+// fail on them).
+func (w *worker) readStream(body io.Reader) error {
+	w.br.Reset(body)
+	events, lineStart := 0, true
+	for {
+		line, err := w.br.ReadSlice('\n')
+		if lineStart {
+			switch {
+			case bytes.HasPrefix(line, doneLine):
+				if events < w.spec.chunks {
+					return fmt.Errorf("stream: [DONE] after %d data events, want at least %d", events, w.spec.chunks)
+				}
+				_, err := io.Copy(io.Discard, w.br)
+				return err
+			case bytes.HasPrefix(line, dataPrefix):
+				events++
+				if bytes.Contains(line, errorField) {
+					return fmt.Errorf("stream: in-band error: %.120s", line)
+				}
+			}
+		}
+		lineStart = !errors.Is(err, bufio.ErrBufferFull)
+		switch {
+		case err == nil || errors.Is(err, bufio.ErrBufferFull):
+		case errors.Is(err, io.EOF):
+			return fmt.Errorf("stream: ended without [DONE] after %d data events", events)
+		default:
+			return fmt.Errorf("stream: %w", err)
+		}
+	}
+}

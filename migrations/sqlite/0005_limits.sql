@@ -1,0 +1,14 @@
+-- SQLite version (no IF NOT EXISTS on ADD COLUMN; goose applies it once).
+-- Optional per-minute limits: requests and tokens per client token, and
+-- requests per upstream key (a provider's free tier allows N a minute).
+-- NULL means no limit.
+
+-- +goose Up
+ALTER TABLE ollama_api_client_tokens ADD COLUMN rpm_limit INTEGER;
+ALTER TABLE ollama_api_client_tokens ADD COLUMN tpm_limit INTEGER;
+ALTER TABLE ollama_api_keys ADD COLUMN rpm_limit INTEGER;
+
+-- +goose Down
+ALTER TABLE ollama_api_keys DROP COLUMN rpm_limit;
+ALTER TABLE ollama_api_client_tokens DROP COLUMN tpm_limit;
+ALTER TABLE ollama_api_client_tokens DROP COLUMN rpm_limit;
