@@ -31,6 +31,7 @@ type Config struct {
 	StreamIdleTimeout   time.Duration
 	MaxBodyBytes        int // largest client request body on the proxy routes
 	MaxImportBytes      int // largest admin import body
+	MaxResponseBytes    int // largest whole (non-stream) upstream answer
 	ValidateConcurrency int // key probes in flight at once (imports with validation, health checks)
 	ProbeTimeout        time.Duration
 	OllamaProbeModel    string // model of the 1-token chat that probes an Ollama key
@@ -81,6 +82,7 @@ func Load(getenv func(string) string) (Config, error) {
 		StreamIdleTimeout:   r.duration("STREAM_IDLE_TIMEOUT", 120*time.Second),
 		MaxBodyBytes:        r.integer("MAX_BODY_BYTES", 16<<20, 1024, 1<<30),
 		MaxImportBytes:      r.integer("MAX_IMPORT_BYTES", 32<<20, 1024, 1<<30),
+		MaxResponseBytes:    r.integer("MAX_RESPONSE_BYTES", 64<<20, 1024, 1<<30),
 		ValidateConcurrency: r.integer("VALIDATE_CONCURRENCY", 8, 1, 1000),
 		ProbeTimeout:        r.duration("PROBE_TIMEOUT", 15*time.Second),
 		OllamaProbeModel:    r.str("OLLAMA_PROBE_MODEL", "gpt-oss:20b"),

@@ -130,6 +130,7 @@ func (g *Gateway) build(ctx context.Context, opts Options) error {
 		StreamUsage:       g.cfg.StreamUsage,
 		ModelsCacheTTL:    g.cfg.ModelsCacheTTL,
 		MaxBodyBytes:      g.cfg.MaxBodyBytes,
+		MaxResponseBytes:  int64(g.cfg.MaxResponseBytes),
 		Limiter:           g.limits.limiter,
 	}, rec, g.log)
 	g.goBackground(func() { g.proxy.Run(bgCtx) })

@@ -50,3 +50,7 @@ func errProviderOff(t *Target) *Error {
 	return &Error{Status: fiber.StatusNotFound, Type: "invalid_request_error", Code: "provider_disabled",
 		Message: t.Provider.Label + " is switched off on this gateway"}
 }
+
+func errBroken(msg string) *Error {
+	return &Error{Status: fiber.StatusBadGateway, Type: "upstream_error", Code: "upstream_broken", Message: msg}
+}

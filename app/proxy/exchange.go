@@ -2,6 +2,8 @@ package proxy
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -9,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/tidwall/gjson"
 
 	"github.com/keypool/keypool/app/pool"
 	"github.com/keypool/keypool/app/stats"
@@ -48,10 +51,9 @@ func (x *exchange) respond(c *fiber.Ctx, resp *http.Response) bool {
 	}
 	c.Status(resp.StatusCode)
 	copyResponseHeaders(c, resp.Header)
-	x.body = resp.Body
-	x.p.watcher.setIdle(x.wt, x.p.cfg.StreamIdleTimeout)
-
 	if isStream(resp.Header.Get("Content-Type")) {
+		x.body = resp.Body
+		x.p.watcher.setIdle(x.wt, x.p.cfg.StreamIdleTimeout)
 		// fasthttp reads this until EOF after the handler returns, writing
 		// and flushing one chunk per Read, and calls Close at the end or
 		// when the client is gone.
@@ -61,19 +63,66 @@ func (x *exchange) respond(c *fiber.Ctx, resp *http.Response) bool {
 		c.Context().SetBodyStream(x, -1)
 		return true
 	}
-	data, err := io.ReadAll(io.LimitReader(x, x.p.cfg.MaxResponseBytes+1))
+	data, err := x.readAnswer(resp)
+	if err != nil {
+		x.out.Status, x.out.Success = fiber.StatusBadGateway, false
+		c.Response().Header.Del(fiber.HeaderContentType)
+		_ = WriteError(c, errBroken(err.Error()))
+		return false
+	}
+	x.setBody(c, data)
+	return false
+}
+
+// errTooLarge marks an answer over MaxResponseBytes.
+var errTooLarge = errors.New("the upstream answer is larger than MAX_RESPONSE_BYTES")
+
+// readAnswer reads a whole (non-stream) answer, bounded in size and in
+// silence, and checks that a JSON answer is JSON.
+func (x *exchange) readAnswer(resp *http.Response) ([]byte, error) {
+	defer resp.Body.Close()
+	x.p.watcher.setIdle(x.wt, x.p.cfg.StreamIdleTimeout)
+	data, err := io.ReadAll(io.LimitReader(touchReader{resp.Body, x.wt}, x.p.cfg.MaxResponseBytes+1))
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("the upstream answer broke off: %w", err)
+	case int64(len(data)) > x.p.cfg.MaxResponseBytes:
+		return nil, errTooLarge
+	case strings.Contains(resp.Header.Get("Content-Type"), "json") && !gjson.ValidBytes(data):
+		return nil, errors.New("the upstream answer is not valid JSON")
+	}
+	return data, nil
+}
+
+// respondWhole sends a whole answer read by readAnswer.
+func (x *exchange) respondWhole(c *fiber.Ctx, resp *http.Response, data []byte) {
+	x.out.Status = resp.StatusCode
+	x.out.Success = resp.StatusCode >= 200 && resp.StatusCode < 300
+	x.out.Key = x.key.APIKey()
+	c.Status(resp.StatusCode)
+	copyResponseHeaders(c, resp.Header)
+	x.setBody(c, data)
+}
+
+func (x *exchange) setBody(c *fiber.Ctx, data []byte) {
 	if u := jsonUsage(data); u.seen {
 		x.out.PromptTokens, x.out.CompletionTokens = u.prompt, u.completion
 	}
-	if err != nil || int64(len(data)) > x.p.cfg.MaxResponseBytes {
-		x.out.Status, x.out.Success = fiber.StatusBadGateway, false
-		c.Response().Header.Del(fiber.HeaderContentType)
-		_ = WriteError(c, &Error{Status: fiber.StatusBadGateway, Type: "upstream_error", Code: "upstream_broken",
-			Message: "the upstream answer was cut off or too large"})
-		return false
-	}
 	c.Response().SetBodyRaw(data)
-	return false
+}
+
+// touchReader notes activity on the watch at every read.
+type touchReader struct {
+	r  io.Reader
+	wt *watch
+}
+
+func (t touchReader) Read(b []byte) (int, error) {
+	n, err := t.r.Read(b)
+	if n > 0 {
+		t.wt.touch()
+	}
+	return n, err
 }
 
 // Read passes the upstream body through, noting activity for the idle

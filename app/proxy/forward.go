@@ -116,6 +116,31 @@ func (p *Proxy) forward(c *fiber.Ctx, t *Target, rt route) error {
 			last = transportError(err, p.cfg.UpstreamTimeout)
 			continue
 		}
+		if resp.StatusCode >= 200 && resp.StatusCode < 300 && !isStream(resp.Header.Get("Content-Type")) {
+			// A whole answer is read before anything reaches the client, so
+			// a broken one can still fail over.
+			data, rerr := x.readAnswer(resp)
+			switch {
+			case rerr == nil:
+				t.Pool.Mark(k, pool.Success, time.Time{})
+				x.key = k
+				x.respondWhole(c, resp, data)
+				return nil
+			case context.Cause(ctx) == errClientGone:
+				x.out.Status = StatusClientClosed
+				x.out.FailedKeys = append(x.out.FailedKeys, k.APIKey())
+				return nil
+			case errors.Is(rerr, errTooLarge):
+				// The content, not the key: another key would send the same.
+				x.out.Key = k.APIKey()
+				x.out.Status = fiber.StatusBadGateway
+				return errBroken(rerr.Error())
+			}
+			t.Pool.Mark(k, pool.Transient, time.Time{})
+			x.out.FailedKeys = append(x.out.FailedKeys, k.APIKey())
+			last = errBroken(rerr.Error())
+			continue
+		}
 		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 			t.Pool.Mark(k, pool.Success, time.Time{})
 			x.key = k

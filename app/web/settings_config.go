@@ -53,6 +53,7 @@ func configEntries(c config.Config) []views.ConfigEntry {
 		e("STREAM_IDLE_TIMEOUT", dur(c.StreamIdleTimeout)),
 		e("MAX_BODY_BYTES", formatInt(int64(c.MaxBodyBytes))),
 		e("MAX_IMPORT_BYTES", formatInt(int64(c.MaxImportBytes))),
+		e("MAX_RESPONSE_BYTES", formatInt(int64(c.MaxResponseBytes))),
 		e("VALIDATE_CONCURRENCY", strconv.Itoa(c.ValidateConcurrency)),
 		e("PROBE_TIMEOUT", dur(c.ProbeTimeout)),
 		e("OLLAMA_PROBE_MODEL", str(c.OllamaProbeModel)),
