@@ -9,6 +9,7 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -29,6 +30,15 @@ type Provider struct {
 
 // Handler holds the admin API's dependencies.
 type Handler struct {
+	// base is the context of background jobs: Close cancels it and waits
+	// for them, so none outlives the gateway or writes to a closed database.
+	base   context.Context
+	stop   context.CancelFunc
+	jobsWG sync.WaitGroup
+	// closeProber releases the job prober's connections (set when the
+	// job routes are registered).
+	closeProber func()
+
 	cfg         Config
 	adminDigest [sha256.Size]byte
 	providers   map[string]*Provider
@@ -47,7 +57,26 @@ type Config struct {
 
 // New returns the admin API for the given enabled providers.
 func New(cfg Config, providers map[string]*Provider, log *slog.Logger) *Handler {
-	return &Handler{cfg: cfg, adminDigest: sha256.Sum256([]byte(cfg.AdminToken)), providers: providers, log: log}
+	base, stop := context.WithCancel(context.Background())
+	return &Handler{base: base, stop: stop, cfg: cfg, adminDigest: sha256.Sum256([]byte(cfg.AdminToken)),
+		providers: providers, log: log}
+}
+
+// Close cancels the background jobs (imports with validation, health
+// checks) and waits for them until ctx ends.
+func (h *Handler) Close(ctx context.Context) error {
+	h.stop()
+	done := make(chan struct{})
+	go func() { h.jobsWG.Wait(); close(done) }()
+	select {
+	case <-done:
+		if h.closeProber != nil {
+			h.closeProber()
+		}
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("admin: background jobs still running: %w", ctx.Err())
+	}
 }
 
 // Error is an admin API error, sent as {"error":"…"}.

@@ -31,8 +31,9 @@ func newJobRoutes(h *Handler) *jobRoutes {
 	if n <= 0 {
 		n = probe.DefaultConcurrency
 	}
-	return &jobRoutes{h: h, jobs: jobs.NewRegistry(jobs.Config{}), concurrency: n,
-		prober: probe.New(probe.Config{Timeout: h.cfg.ProbeTimeout, OllamaProbeModel: h.cfg.OllamaProbeModel, Log: h.log})}
+	pr := probe.New(probe.Config{Timeout: h.cfg.ProbeTimeout, OllamaProbeModel: h.cfg.OllamaProbeModel, Log: h.log})
+	h.closeProber = pr.Close
+	return &jobRoutes{h: h, jobs: jobs.NewRegistry(jobs.Config{}), concurrency: n, prober: pr}
 }
 
 // jobStarted is the 202 answer of a route that started a job.
@@ -41,12 +42,14 @@ type jobStarted struct {
 	Total int    `json:"total"`
 }
 
-// run runs a job's work after the request has ended: with the request's
-// values but not its cancellation, and with a panic turned into a failed
-// job instead of a dead process.
+// run runs a job's work after the request has ended: not cancelled with
+// the request, but with the admin handler's Close, and with a panic turned
+// into a failed job instead of a dead process.
 func (jr *jobRoutes) run(c *fiber.Ctx, job *jobs.Job, work func(ctx context.Context) (report any, err error)) {
-	ctx := context.WithoutCancel(c.UserContext())
+	ctx := jr.h.base
+	jr.h.jobsWG.Add(1)
 	go func() {
+		defer jr.h.jobsWG.Done()
 		defer func() {
 			if r := recover(); r != nil {
 				jr.h.log.Error("admin: job panicked", "job", job.ID(), "panic", r)

@@ -29,10 +29,12 @@ type Config struct {
 	KeyCooldown         time.Duration
 	UpstreamTimeout     time.Duration
 	StreamIdleTimeout   time.Duration
-	MaxBodyBytes        int // largest client request body on the proxy routes
-	MaxImportBytes      int // largest admin import body
-	MaxResponseBytes    int // largest whole (non-stream) upstream answer
-	ValidateConcurrency int // key probes in flight at once (imports with validation, health checks)
+	ReadTimeout         time.Duration // a client's whole request must arrive within this
+	IdleTimeout         time.Duration // a kept-alive client connection may idle this long
+	MaxBodyBytes        int           // largest client request body on the proxy routes
+	MaxImportBytes      int           // largest admin import body
+	MaxResponseBytes    int           // largest whole (non-stream) upstream answer
+	ValidateConcurrency int           // key probes in flight at once (imports with validation, health checks)
 	ProbeTimeout        time.Duration
 	OllamaProbeModel    string // model of the 1-token chat that probes an Ollama key
 
@@ -51,6 +53,7 @@ type Config struct {
 	CacheTTL           time.Duration
 	ModelsCacheTTL     time.Duration // how long GET /api/tags is cached
 	PublicStatsTTL     time.Duration // how long public statistics are served from memory
+	StatsPageRefresh   time.Duration // how often the public statistics page refreshes itself; 0: never
 
 	// Ignored holds variables of the original project that Keypool accepts
 	// but does not use, so run can log them once.
@@ -80,6 +83,8 @@ func Load(getenv func(string) string) (Config, error) {
 		KeyCooldown:         r.duration("KEY_COOLDOWN", time.Hour),
 		UpstreamTimeout:     r.duration("UPSTREAM_TIMEOUT", 60*time.Second),
 		StreamIdleTimeout:   r.duration("STREAM_IDLE_TIMEOUT", 120*time.Second),
+		ReadTimeout:         r.duration("READ_TIMEOUT", 30*time.Second),
+		IdleTimeout:         r.duration("IDLE_TIMEOUT", 120*time.Second),
 		MaxBodyBytes:        r.integer("MAX_BODY_BYTES", 16<<20, 1024, 1<<30),
 		MaxImportBytes:      r.integer("MAX_IMPORT_BYTES", 32<<20, 1024, 1<<30),
 		MaxResponseBytes:    r.integer("MAX_RESPONSE_BYTES", 64<<20, 1024, 1<<30),
@@ -100,6 +105,7 @@ func Load(getenv func(string) string) (Config, error) {
 		CacheTTL:           r.duration("CACHE_TTL", 0),
 		ModelsCacheTTL:     r.duration("MODELS_CACHE_TTL", 5*time.Minute),
 		PublicStatsTTL:     r.duration("PUBLIC_STATS_TTL", 5*time.Second),
+		StatsPageRefresh:   r.duration("STATS_PAGE_REFRESH", 30*time.Second),
 	}
 	for _, name := range []string{"SUPABASE_REST_URL", "SUPABASE_SERVICE_ROLE_KEY"} {
 		if getenv(name) != "" {

@@ -42,6 +42,9 @@ type Gateway struct {
 	metrics   *metrics.Metrics
 	limits    limits // rate limiting and the Redis it may share
 
+	// public is the public statistics cache of GET /admin/public-stats and /stats.
+	public *admin.PublicStats
+
 	stop context.CancelFunc // ends the background loops
 	bg   sync.WaitGroup
 }
@@ -154,7 +157,9 @@ func (g *Gateway) buildHandlers() error {
 		OllamaProbeModel:    g.cfg.OllamaProbeModel,
 		PublicStatsTTL:      g.cfg.PublicStatsTTL,
 	}, g.providers, g.log)
-	deps := web.Deps{Config: g.cfg, Providers: g.providers, Stats: g.api, DB: g.db, DBName: g.db.Where, Log: g.log}
+	g.public = g.api.NewPublicStats()
+	deps := web.Deps{Config: g.cfg, Providers: g.providers, Stats: g.api, DB: g.db, DBName: g.db.Where, Log: g.log,
+		Public: g.public, Routes: func() []fiber.Route { return g.app.GetRoutes(true) }}
 	if rdb := g.limits.redis; rdb != nil {
 		deps.Redis = web.PingFunc(func(ctx context.Context) error { return rdb.Ping(ctx).Err() })
 	}
@@ -226,6 +231,11 @@ func (g *Gateway) Serve(ln net.Listener) error {
 // pending) and closes the database.
 func (g *Gateway) Shutdown(ctx context.Context) error {
 	err := g.drain(ctx)
+	jobsCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	if jerr := g.api.Close(jobsCtx); jerr != nil {
+		g.log.Warn("gateway: " + jerr.Error())
+	}
+	cancel()
 	g.stop()
 	done := make(chan struct{})
 	go func() { g.bg.Wait(); close(done) }()

@@ -20,10 +20,14 @@ func (g *Gateway) newApp() *fiber.App {
 		AppName:               "keypool",
 		DisableStartupMessage: true,
 		// The larger of the two limits; the proxy enforces MAX_BODY_BYTES itself.
-		BodyLimit:      max(g.cfg.MaxBodyBytes, g.cfg.MaxImportBytes),
-		ReadTimeout:    0,
+		BodyLimit: max(g.cfg.MaxBodyBytes, g.cfg.MaxImportBytes),
+		// A slow or idle client cannot hold a connection: the whole request
+		// must arrive within READ_TIMEOUT, and a kept-alive connection may
+		// sit idle for IDLE_TIMEOUT. No write timeout: it would cut long
+		// streams (the proxy bounds upstream silence instead).
+		ReadTimeout:    g.cfg.ReadTimeout,
 		WriteTimeout:   0,
-		IdleTimeout:    120e9,
+		IdleTimeout:    g.cfg.IdleTimeout,
 		ReadBufferSize: 16 << 10,
 		ErrorHandler:   g.handleError,
 	})

@@ -169,3 +169,6 @@ func transportReason(ctx context.Context, err error, timeout time.Duration, apiK
 	}
 	return redact.In("connection error: "+err.Error(), apiKey)
 }
+
+// Close releases the prober's idle connections.
+func (pr *Prober) Close() { pr.client.CloseIdleConnections() }

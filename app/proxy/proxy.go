@@ -89,8 +89,11 @@ func New(cfg Config, rec stats.Recorder, log *slog.Logger) *Proxy {
 	}
 }
 
-// Run watches clients and idle streams until ctx ends.
-func (p *Proxy) Run(ctx context.Context) { p.watcher.run(ctx) }
+// Run watches clients and idle streams until ctx ends. At the end it closes the idle upstream connections.
+func (p *Proxy) Run(ctx context.Context) {
+	p.watcher.run(ctx)
+	p.client.CloseIdleConnections()
+}
 
 // newTransport is tuned for many concurrent requests to few hosts: a large
 // idle pool per host, and compression off so bytes pass through unchanged.

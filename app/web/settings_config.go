@@ -54,6 +54,8 @@ func configEntries(c config.Config) []views.ConfigEntry {
 		e("MAX_BODY_BYTES", formatInt(int64(c.MaxBodyBytes))),
 		e("MAX_IMPORT_BYTES", formatInt(int64(c.MaxImportBytes))),
 		e("MAX_RESPONSE_BYTES", formatInt(int64(c.MaxResponseBytes))),
+		e("READ_TIMEOUT", c.ReadTimeout.String()),
+		e("IDLE_TIMEOUT", c.IdleTimeout.String()),
 		e("VALIDATE_CONCURRENCY", strconv.Itoa(c.ValidateConcurrency)),
 		e("PROBE_TIMEOUT", dur(c.ProbeTimeout)),
 		e("OLLAMA_PROBE_MODEL", str(c.OllamaProbeModel)),
@@ -69,6 +71,7 @@ func configEntries(c config.Config) []views.ConfigEntry {
 		e("CACHE_TTL", dur(c.CacheTTL)),
 		e("MODELS_CACHE_TTL", dur(c.ModelsCacheTTL)),
 		e("PUBLIC_STATS_TTL", dur(c.PublicStatsTTL)),
+		e("STATS_PAGE_REFRESH", dur(c.StatsPageRefresh)),
 	}
 }
 
