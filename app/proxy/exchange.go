@@ -57,7 +57,8 @@ func (x *exchange) respond(c *fiber.Ctx, resp *http.Response) bool {
 		// fasthttp reads this until EOF after the handler returns, writing
 		// and flushing one chunk per Read, and calls Close at the end or
 		// when the client is gone.
-		x.lines = newLineFilter(resp.Body, x.dropUsage)
+		ct := resp.Header.Get("Content-Type")
+		x.lines = newLineFilter(resp.Body, x.dropUsage, strings.HasPrefix(ct, "application/x-ndjson"))
 		x.streaming = true
 		x.p.streams.Add(1)
 		c.Context().SetBodyStream(x, -1)
@@ -167,8 +168,11 @@ func (x *exchange) finish() {
 		x.cancel(nil)
 		if x.body != nil {
 			x.body.Close()
-			if x.lines != nil && x.lines.usage.seen {
-				x.out.PromptTokens, x.out.CompletionTokens = x.lines.usage.prompt, x.lines.usage.completion
+			if x.lines != nil {
+				if x.lines.usage.seen {
+					x.out.PromptTokens, x.out.CompletionTokens = x.lines.usage.prompt, x.lines.usage.completion
+				}
+				x.lines.release()
 			}
 			// A client that leaves mid-answer got its 2xx: still a success.
 			// An upstream that broke off or went silent is a failure.

@@ -3,6 +3,7 @@ package proxy
 import (
 	"bytes"
 	"io"
+	"sync"
 
 	"github.com/tidwall/gjson"
 )
@@ -30,13 +31,27 @@ type lineFilter struct {
 	held      []byte
 	passing   bool // inside a line too long to hold
 	dropUsage bool // drop the usage-only chunk and its blank line
+	native    bool // Ollama's NDJSON: usage in the done:true object
 	dropBlank bool
 	usage     usage
 	srcErr    error
 }
 
-func newLineFilter(src io.Reader, dropUsage bool) *lineFilter {
-	return &lineFilter{src: src, buf: make([]byte, 32<<10), dropUsage: dropUsage}
+// filterBufs recycles the read buffers of finished streams: one per stream
+// would otherwise be most of the bytes a stream allocates.
+var filterBufs = sync.Pool{New: func() any { b := make([]byte, 8<<10); return &b }}
+
+func newLineFilter(src io.Reader, dropUsage, native bool) *lineFilter {
+	return &lineFilter{src: src, buf: *filterBufs.Get().(*[]byte), dropUsage: dropUsage, native: native}
+}
+
+// release returns the read buffer; the filter must not be read again.
+func (f *lineFilter) release() {
+	if f.buf != nil {
+		b := f.buf
+		filterBufs.Put(&b)
+		f.buf = nil
+	}
 }
 
 // Read returns the next filtered bytes; one upstream read gives at most one
@@ -102,13 +117,16 @@ func (f *lineFilter) keep(line []byte) bool {
 			return false
 		}
 	}
-	if bytes.Contains(line, []byte(`"done":true`)) || bytes.Contains(line, []byte(`"done": true`)) {
-		if u := nativeUsage(line); u.seen {
-			f.usage = u
+	// One scan per line: most lines are content and carry no usage.
+	if f.native {
+		if bytes.Contains(line, []byte(`eval_count"`)) {
+			if u := nativeUsage(line); u.seen {
+				f.usage = u
+			}
 		}
 		return true
 	}
-	if !bytes.Contains(line, []byte(`"usage"`)) {
+	if !bytes.Contains(line, []byte(`usage"`)) {
 		return true
 	}
 	payload, ok := bytes.CutPrefix(line, []byte("data:"))

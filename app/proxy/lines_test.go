@@ -31,7 +31,7 @@ func (c *chunked) Read(p []byte) (int, error) {
 
 func filterAll(t testing.TB, in string, chunk int, drop bool) (string, usage) {
 	t.Helper()
-	f := newLineFilter(&chunked{data: []byte(in), n: chunk}, drop)
+	f := newLineFilter(&chunked{data: []byte(in), n: chunk}, drop, strings.Contains(in, `"done"`))
 	out, err := io.ReadAll(f)
 	if err != nil {
 		t.Fatal(err)
@@ -46,6 +46,7 @@ func TestLineFilter(t *testing.T) {
 	openrouter := ": OPENROUTER PROCESSING\n\n" +
 		"data: {\"choices\":[{\"delta\":{\"content\":\"a\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":1}}\n\n" +
 		"data: [DONE]\n\n"
+	ndjson := "{\"message\":{\"content\":\"a\"},\"done\":false}\n{\"done\":true,\"prompt_eval_count\":7,\"eval_count\":3}\n"
 	long := "data: {\"choices\":[{\"delta\":{\"tool_calls\":\"" + strings.Repeat("x", 200<<10) + "\"}}]}\n\n" + ollamaStream
 	tests := []struct {
 		name     string
@@ -61,6 +62,7 @@ func TestLineFilter(t *testing.T) {
 		{"no usage", withoutUsage, false, withoutUsage, usage{}, nil},
 		{"line over 64 KiB passes whole", long, false, long, usage{11, 2, true}, []int{1 << 10, 32 << 10, 100 << 10}},
 		{"no final newline", "data: x", false, "data: x", usage{}, nil},
+		{"native NDJSON", ndjson, false, ndjson, usage{7, 3, true}, nil},
 		{"CRLF lines", strings.ReplaceAll(ollamaStream, "\n", "\r\n"), false, strings.ReplaceAll(ollamaStream, "\n", "\r\n"), usage{11, 2, true}, nil},
 	}
 	for _, tt := range tests {
@@ -81,7 +83,7 @@ func TestLineFilter(t *testing.T) {
 // upstream chunk becomes one client write (flushed by fasthttp).
 func TestLineFilterDoesNotWaitForMore(t *testing.T) {
 	t.Parallel()
-	f := newLineFilter(iotest.OneByteReader(strings.NewReader("data: a\n\ndata: b\n\n")), false)
+	f := newLineFilter(iotest.OneByteReader(strings.NewReader("data: a\n\ndata: b\n\n")), false, false)
 	p := make([]byte, 100)
 	n, err := f.Read(p)
 	if err != nil || string(p[:n]) != "data: a\n" {
@@ -91,7 +93,7 @@ func TestLineFilterDoesNotWaitForMore(t *testing.T) {
 
 func TestLineFilterPassesErrors(t *testing.T) {
 	t.Parallel()
-	f := newLineFilter(iotest.TimeoutReader(strings.NewReader("data: a\n")), false)
+	f := newLineFilter(iotest.TimeoutReader(strings.NewReader("data: a\n")), false, false)
 	if _, err := io.ReadAll(f); err != iotest.ErrTimeout {
 		t.Fatalf("err = %v, want the upstream's", err)
 	}

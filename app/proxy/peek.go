@@ -1,6 +1,11 @@
 package proxy
 
-import "github.com/tidwall/gjson"
+import (
+	"strings"
+	"unsafe"
+
+	"github.com/tidwall/gjson"
+)
 
 // request is what the proxy reads of a client's body: only the model and
 // whether it asked for a stream. The body itself goes upstream unchanged.
@@ -16,7 +21,10 @@ func peek(body []byte) (request, bool) {
 	if !gjson.ValidBytes(body) {
 		return request{}, false
 	}
-	root := gjson.ParseBytes(body)
+	// Read the body in place instead of copying it into a string (what
+	// ParseBytes does): it is not changed while peek runs, and the only
+	// value kept, the model, is cloned.
+	root := gjson.Parse(unsafe.String(unsafe.SliceData(body), len(body)))
 	if !root.IsObject() {
 		return request{}, false
 	}
@@ -25,7 +33,7 @@ func peek(body []byte) (request, bool) {
 		switch k.Str {
 		case "model":
 			if v.Type == gjson.String {
-				r.Model = v.Str
+				r.Model = strings.Clone(v.Str) // outlives the request's buffer (statistics)
 			}
 		case "stream":
 			r.Stream, r.StreamSet = v.Type == gjson.True, true
