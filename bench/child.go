@@ -100,8 +100,8 @@ func startGateway(ctx context.Context, o options, upstreamURL string, logf logFu
 	return g, nil
 }
 
-// env is the child's whole environment: the gateway's settings and a few
-// variables of the Go runtime passed through for experiments (GOGC…).
+// env is the child's whole environment: the gateway's settings, a few
+// variables of the Go runtime passed through (GOGC…) and -gateway-env.
 func (g *gatewayProc) env(o options, addr, upstreamURL string) []string {
 	env := []string{
 		"DATA_DIR=" + filepath.Join(g.dir, "data"),
@@ -118,7 +118,7 @@ func (g *gatewayProc) env(o options, addr, upstreamURL string) []string {
 			env = append(env, name+"="+v)
 		}
 	}
-	return env
+	return append(env, o.gatewayEnv...) // later entries win
 }
 
 // goBuild builds the module root's main package to bin.

@@ -44,9 +44,10 @@ type options struct {
 	databaseURL string
 	stats       bool
 	retries     int
-	cpuProfile  string // file prefix for the gateway's CPU profiles; "" = none
-	gatewayBin  string // prebuilt gateway binary; "" = go build the module root
-	childMode   bool   // internal: this process is the profiled gateway child
+	cpuProfile  string   // file prefix for the gateway's CPU profiles; "" = none
+	gatewayBin  string   // prebuilt gateway binary; "" = go build the module root
+	gatewayEnv  []string // extra NAME=value for the gateway only
+	childMode   bool     // internal: this process is the profiled gateway child
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -65,6 +66,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.retries, "retries", 5, "run a pass again, up to this many times, when other processes disturbed it")
 	fs.StringVar(&o.cpuProfile, "cpuprofile-gateway", "", "write the gateway's CPU profile of each peak run to `prefix`-<scenario>.pprof (runs the gateway as a profiling child of this binary)")
 	fs.StringVar(&o.gatewayBin, "gateway-bin", "", "use this keypool binary instead of building one")
+	fs.Func("gateway-env", "extra `NAME=value` in the gateway's environment only (repeatable), e.g. GOMEMLIMIT=80MiB", func(v string) error {
+		if !strings.Contains(v, "=") {
+			return fmt.Errorf("want NAME=value, not %q", v)
+		}
+		o.gatewayEnv = append(o.gatewayEnv, v)
+		return nil
+	})
 	fs.BoolVar(&o.childMode, childFlag, false, "internal: serve the gateway with a pprof endpoint (used by -cpuprofile-gateway)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
