@@ -36,8 +36,12 @@ type Gateway struct {
 	providers map[string]*admin.Provider
 	stats     *stats.Aggregator // nil when statistics are off
 	api       *admin.Handler    // the admin JSON API
+	dash      *admin.Pages      // the admin API's services for the dashboard's pages
 	pages     *web.Handler      // dashboard and public pages
 	conns     *connTracker
+	lnMu      sync.Mutex
+	listeners []net.Listener
+	shutDown  bool // Serve after Shutdown returns at once
 	running   handlers
 	metrics   *metrics.Metrics
 	limits    limits // rate limiting and the Redis it may share
@@ -160,6 +164,8 @@ func (g *Gateway) buildHandlers() error {
 	g.public = g.api.NewPublicStats()
 	deps := web.Deps{Config: g.cfg, Providers: g.providers, Stats: g.api, DB: g.db, DBName: g.db.Where, Log: g.log,
 		Public: g.public, Routes: func() []fiber.Route { return g.app.GetRoutes(true) }}
+	g.dash = admin.NewPages(g.api)
+	deps.Keys, deps.Imports, deps.Tokens, deps.Jobs = g.dash, g.dash, g.dash, g.dash
 	if rdb := g.limits.redis; rdb != nil {
 		deps.Redis = web.PingFunc(func(ctx context.Context) error { return rdb.Ping(ctx).Err() })
 	}
@@ -219,6 +225,14 @@ func (g *Gateway) App() *fiber.App { return g.app }
 
 // Serve answers requests on ln until Shutdown.
 func (g *Gateway) Serve(ln net.Listener) error {
+	g.lnMu.Lock()
+	if g.shutDown {
+		g.lnMu.Unlock()
+		ln.Close()
+		return nil
+	}
+	g.listeners = append(g.listeners, ln)
+	g.lnMu.Unlock()
 	err := g.app.Listener(ln)
 	if errors.Is(err, net.ErrClosed) {
 		return nil
@@ -231,10 +245,19 @@ func (g *Gateway) Serve(ln net.Listener) error {
 // pending) and closes the database.
 func (g *Gateway) Shutdown(ctx context.Context) error {
 	err := g.drain(ctx)
+	// fasthttp closes only the listeners its Serve had registered; one
+	// whose Serve had not started yet would block in Accept for ever.
+	g.lnMu.Lock()
+	g.shutDown = true
+	for _, ln := range g.listeners {
+		ln.Close()
+	}
+	g.lnMu.Unlock()
 	jobsCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	if jerr := g.api.Close(jobsCtx); jerr != nil {
 		g.log.Warn("gateway: " + jerr.Error())
 	}
+	g.dash.Close() // after the jobs, which Close waited for
 	cancel()
 	g.stop()
 	done := make(chan struct{})

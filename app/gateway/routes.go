@@ -16,7 +16,7 @@ func (g *Gateway) routes(ollama, openrouter *proxy.Target) {
 		app.Use(g.limitIPs) // client routes only: /v1, /ollama, /openrouter, /api
 	}
 	g.proxy.Routes(app, ollama, openrouter)
-	g.api.Routes(app)
+	g.api.RoutesSharing(app, g.public)
 	g.pages.Routes(app) // dashboard, landing page, /static/
 
 	app.Use(func(c *fiber.Ctx) error {

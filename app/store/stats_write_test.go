@@ -1,11 +1,18 @@
 package store_test
 
 import (
+	"fmt"
+	"net/url"
+	"os"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/keypool/keypool/app/stats"
 	"github.com/keypool/keypool/app/store"
+	"github.com/keypool/keypool/app/store/storetest"
+	"github.com/keypool/keypool/migrations"
 	"github.com/keypool/keypool/models"
 )
 
@@ -136,4 +143,84 @@ func TestStatsApplied(t *testing.T) {
 			t.Fatalf("global total %d after a refused second write, want 1", total)
 		}
 	})
+}
+
+// Writers adding to the same new keys at once create each row once and
+// count every batch, on PostgreSQL by waiting on one another's inserts.
+func TestWriteStatsConcurrent(t *testing.T) {
+	t.Parallel()
+	forEachDialect(t, checkConcurrent)
+}
+
+func checkConcurrent(t *testing.T, db *store.DB) {
+	const writers, keys = 4, 1200
+	s := store.New(db, "ollama_api")
+	var names []string
+	for i := range keys {
+		names = append(names, fmt.Sprintf("conc-k%04d", i))
+	}
+	mustInsert(t, s, names...)
+	errs := make(chan error, writers)
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			b := &stats.Batch{Provider: "ollama", Keys: map[string]*stats.KeyDelta{}}
+			for _, k := range names {
+				b.Keys[k] = &stats.KeyDelta{Counter: stats.Counter{Requests: 1, Failure: 1}, LastUsed: at(w), LastFailure: at(w), Trailing: 1}
+			}
+			errs <- s.WriteStats(testContext(t), b)
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := keyRow{Counter: stats.Counter{Requests: writers, Failure: writers}, Consecutive: writers,
+		LastUsed: at(writers - 1), LastFailure: at(writers - 1)}
+	got := readKeyRows(t, db, "conc-")
+	checkRows(t, "key", got, allSame(names, want))
+}
+
+// allSame returns a map of every name to v.
+func allSame[V any](names []string, v V) map[string]V {
+	m := make(map[string]V, len(names))
+	for _, n := range names {
+		m[n] = v
+	}
+	return m
+}
+
+// WriteStats through PgBouncer in transaction mode (?pgbouncer=true), where
+// no statement may stay prepared on a server connection.
+func TestWriteStatsPgBouncer(t *testing.T) {
+	t.Parallel()
+	if !slices.Contains(storetest.Dialects(t), migrations.Postgres) {
+		t.Skip("needs TEST_DATABASE_URL")
+	}
+	upstream, err := url.Parse(os.Getenv("TEST_DATABASE_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bouncer := startPgBouncer(t, findPgBouncer(t), upstream)
+	direct, _ := storetest.URL(t, migrations.Postgres)
+	u, err := url.Parse(direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Host = bouncer
+	q := u.Query()
+	q.Set("sslmode", "disable")
+	q.Set("pgbouncer", "true")
+	u.RawQuery = q.Encode()
+	db := open(t, u.String())
+	if _, err := migrations.Up(testContext(t), db.SQL, db.Dialect, []string{"ollama_api"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{1, 501, 1200} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) { checkChunks(t, db, n) })
+	}
+	t.Run("concurrent", func(t *testing.T) { checkConcurrent(t, db) })
 }

@@ -12,8 +12,12 @@ import (
 // PostgreSQL (TEST_DATABASE_URL) with 100,000 keys loaded in the pool and
 // 30 days × 100 models of hourly statistics: the whole overview, the 30-day
 // chart fragment of the range switch (warm: older hours from memory; cold:
-// all 720 hours summed by PostgreSQL, as once a minute), and the settings
-// page. Requests go straight to the Fiber handler, without a network.
+// all 720 hours summed by PostgreSQL, as once a minute), the settings
+// page, the keys page (first page; HTMX fragments of a status filter,
+// searches matching 11, 11,111 and every key, and the last of 2,000
+// pages), the bulk
+// upload and tokens pages. Requests go straight to the Fiber handler,
+// without a network.
 //
 //	TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test?sslmode=disable \
 //	  go test -run '^$' -bench Overview -benchtime 200x ./app/web/
@@ -33,6 +37,14 @@ func BenchmarkOverview(b *testing.B) {
 		{"chart-30d", "/dashboard?provider=ollama&range=30d", true, false},
 		{"chart-30d-cold", "/dashboard?provider=ollama&range=30d", true, true},
 		{"settings", "/dashboard/settings", false, false},
+		{"keys", "/dashboard/keys?provider=ollama", false, false},
+		{"keys-failed", "/dashboard/keys?provider=ollama&status=failed", true, false},
+		{"keys-search", "/dashboard/keys?provider=ollama&q=user4242", true, false},
+		{"keys-search-11k", "/dashboard/keys?provider=ollama&q=user4", true, false},
+		{"keys-search-all", "/dashboard/keys?provider=ollama&q=sk-bench", true, false},
+		{"keys-last-page", "/dashboard/keys?provider=ollama&page=2000", true, false},
+		{"import", "/dashboard/import?provider=ollama", false, false},
+		{"tokens", "/dashboard/tokens?provider=ollama", false, false},
 	} {
 		b.Run(bm.name, func(b *testing.B) {
 			var ctx fasthttp.RequestCtx
@@ -81,7 +93,9 @@ func seedBench(b *testing.B, a *testApp, keys, models, hours int) {
 			SELECT 'global', SUM(requests), SUM(success), SUM(failure) FROM ollama_api_model_hourly
 			ON CONFLICT (id) DO UPDATE SET total_requests = excluded.total_requests,
 				success_count = excluded.success_count, failure_count = excluded.failure_count`, nil},
-		{`ANALYZE`, nil},
+		{`INSERT INTO ollama_api_key_stats (api_key, total_requests, success_count, failure_count, last_used)
+			SELECT api_key, 100, 95, 5, NOW() - random() * interval '30 days' FROM ollama_api_keys`, nil},
+		{`VACUUM ANALYZE`, nil}, // as autovacuum would: statistics, and GIN pending lists merged
 	} {
 		if _, err := a.db.SQL.ExecContext(b.Context(), q.sql, q.args...); err != nil {
 			b.Fatalf("seed: %v\n%s", err, q.sql)

@@ -112,7 +112,8 @@ type echartsChart interface {
 // component: a box and a script that draws the options into it. The
 // options are encoded with HTML escaping (model names come from clients:
 // none can close the script), and the script keeps its variables to
-// itself, so HTMX can swap a chart for another.
+// itself, so HTMX can swap a chart for another (app.js disposes of the
+// chart swapped out, and its resize observer lets go of it).
 func chartComponent(c echartsChart, init opts.Initialization) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
 		c.Validate()
@@ -124,7 +125,8 @@ func chartComponent(c echartsChart, init opts.Initialization) templ.Component {
 		_, err = io.WriteString(w, `<div class="chart-box" id="`+id+`" style="width:`+init.Width+`;height:`+init.Height+`"></div>`+
 			`<script>(function () { "use strict"; var el = document.getElementById("`+id+`");`+
 			` var chart = echarts.init(el, null, { renderer: "canvas" }); chart.setOption(`+string(options)+`);`+
-			` new ResizeObserver(function () { chart.resize(); }).observe(el); })();</script>`)
+			` var ro = new ResizeObserver(function () { if (chart.isDisposed()) { ro.disconnect(); } else { chart.resize(); } });`+
+			` ro.observe(el); })();</script>`)
 		return err
 	})
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"math"
 	"strconv"
 	"time"
 )
@@ -62,4 +63,32 @@ func formatAgo(t *time.Time, now time.Time) string {
 		return strconv.Itoa(int(d/time.Hour)) + " h ago"
 	}
 	return strconv.Itoa(int(d/(24*time.Hour))) + " days ago"
+}
+
+// formatLeft writes how long until t, coarsely: "12 min", "3 h", "2 days".
+func formatLeft(t, now time.Time) string {
+	d := t.Sub(now)
+	switch {
+	case d < time.Minute:
+		return "under a minute"
+	case d < time.Hour:
+		return strconv.Itoa(int(d/time.Minute)) + " min"
+	case d < 48*time.Hour:
+		return strconv.Itoa(int(d/time.Hour)) + " h " + strconv.Itoa(int(d%time.Hour/time.Minute)) + " min"
+	}
+	return strconv.Itoa(int(d/(24*time.Hour))) + " days"
+}
+
+// formatBytes writes a size in binary units: "512 bytes", "32 MiB".
+func formatBytes(n int) string {
+	f := float64(n)
+	for _, u := range []struct {
+		div    float64
+		suffix string
+	}{{1 << 30, " GiB"}, {1 << 20, " MiB"}, {1 << 10, " KiB"}} {
+		if f >= u.div {
+			return strconv.FormatFloat(math.Round(f/u.div*10)/10, 'f', -1, 64) + u.suffix
+		}
+	}
+	return strconv.Itoa(n) + " bytes"
 }

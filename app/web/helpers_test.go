@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -59,12 +60,25 @@ func newTestApp(t testing.TB, dialect string, cfg config.Config) *testApp {
 		}
 		providers[id] = &admin.Provider{Info: info, Store: st, Pool: pl, Tokens: toks}
 	}
-	api := admin.New(admin.Config{AdminToken: cfg.AdminToken}, providers, log)
-	h, err := New(Deps{Config: cfg, Providers: providers, Stats: api, DB: db, DBName: "test database", Log: log})
+	api := admin.New(admin.Config{AdminToken: cfg.AdminToken, PublicStatsTTL: cfg.PublicStatsTTL}, providers, log)
+	public := api.NewPublicStats()
+	app := fiber.New()
+	dash := admin.NewPages(api)
+	t.Cleanup(func() { // the jobs the pages started end before the database closes
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := api.Close(ctx); err != nil {
+			t.Error(err)
+		}
+		dash.Close()
+	})
+	h, err := New(Deps{Config: cfg, Providers: providers, Stats: api, DB: db, DBName: "test database", Log: log,
+		Public: public, Routes: func() []fiber.Route { return app.GetRoutes(true) },
+		Keys: dash, Imports: dash, Tokens: dash, Jobs: dash})
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := fiber.New()
+	api.RoutesSharing(app, public) // /admin/public-stats shares the /stats page's cache
 	h.Routes(app)
 	return &testApp{t: t, app: app, h: h, db: db, providers: providers, cookies: map[string]string{}}
 }

@@ -120,7 +120,7 @@ func TestWebDashboardPages(t *testing.T) {
 		{"/dashboard/keys?provider=openrouter", "<h1>Keys · OpenRouter</h1>"},
 		{"/dashboard/import", "<h1>Bulk upload · Ollama</h1>"},
 		{"/dashboard/tokens", "<h1>Tokens · Ollama</h1>"},
-		{"/stats", "<h1>Statistics</h1>"},
+		{"/stats", "<h1>Ollama statistics</h1>"},
 		{"/api-docs", "<h1>API documentation</h1>"},
 	} {
 		resp, body := a.get(tt.path, false)

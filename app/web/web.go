@@ -24,6 +24,12 @@ type StatsSource interface {
 	HourlySeries(ctx context.Context, provider string, from, to time.Time) ([]store.HourPoint, error)
 }
 
+// PublicSource is what the public statistics page reads: the same cached
+// figures as GET /admin/public-stats.
+type PublicSource interface {
+	Figures(ctx context.Context, provider string) (*admin.PublicFigures, error)
+}
+
 // Pinger checks that a service answers.
 type Pinger interface {
 	Ping(ctx context.Context) error
@@ -44,6 +50,18 @@ type Deps struct {
 	DBName    string // description of the database safe to show (no password)
 	Redis     Pinger // nil: no Redis client in this process
 	Log       *slog.Logger
+	// Public is the public statistics page's source: the cache behind
+	// GET /admin/public-stats.
+	Public PublicSource
+	// Routes returns the router's table (Fiber's GetRoutes) once every
+	// route is registered; the API documentation page lists it.
+	Routes func() []fiber.Route
+	// Keys, Imports, Tokens and Jobs are the admin API's services behind
+	// the keys, bulk upload and tokens pages (one admin.Pages).
+	Keys    KeyService
+	Imports ImportService
+	Tokens  TokenService
+	Jobs    JobSource
 }
 
 // Handler serves the pages; its methods are the route handlers.
@@ -56,6 +74,7 @@ type Handler struct {
 	assets    *assets
 	chartJS   []string // the scripts go-echarts asks for, under /static/
 	trend     *trendSeries
+	once      *oneTime // values shown once after a redirect (a new token, an import's result)
 	now       func() time.Time
 }
 
@@ -71,7 +90,8 @@ func New(d Deps) (*Handler, error) {
 		return nil, err
 	}
 	h := &Handler{deps: d, sessions: newSessions(d.Config.AdminToken, 12*time.Hour), limiter: newLoginLimiter(5, time.Minute, 5*time.Minute),
-		assets: a, chartJS: chartScripts(), trend: newTrendSeries(d.Stats, time.Minute), now: time.Now}
+		assets: a, chartJS: chartScripts(), trend: newTrendSeries(d.Stats, time.Minute),
+		once: newOneTime(10*time.Minute, 1000), now: time.Now}
 	for _, p := range d.Providers {
 		h.providers = append(h.providers, p)
 	}

@@ -50,3 +50,16 @@ func CSRF(ctx context.Context) string {
 	t, _ := ctx.Value(csrfKey{}).(string)
 	return t
 }
+
+// Paging is where a paged list stands: its text ("Page 2 of 40") and the
+// URLs of the pages before and after ("" at either end).
+type Paging struct {
+	Text       string
+	Prev, Next string
+}
+
+// Option is one choice of a select.
+type Option struct {
+	Value, Label string
+	Selected     bool
+}
