@@ -14,9 +14,10 @@ import (
 // TestDashboardKeysInBrowser drives the keys, bulk upload and tokens pages
 // in headless Chromium against the real server: a file of 5 keys with one
 // bad line imports 4 and reports the line; disabling a key swaps its badge
-// without a reload; a health check shows its progress under a URL that can
-// be come back to; a new token is shown once and not after a reload. No
-// page may log a console error; a screenshot of each is saved.
+// without a reload, and the bulk bar enables ticked rows; a health check
+// shows its progress under a URL that can be come back to; the keys page
+// fits 375 px; a new token is shown once and not after a reload. No page
+// may log a console error; a screenshot of each is saved.
 func TestDashboardKeysInBrowser(t *testing.T) {
 	b := newBrowser(t)
 	dialects := storetest.Dialects(t)
@@ -63,6 +64,16 @@ func TestDashboardKeysInBrowser(t *testing.T) {
 		t.Errorf("%d other keys still active, want 3", others)
 	}
 	b.page("keys-disabled")
+
+	// The bulk bar: tick that row and another (form="bulk" checkboxes), enable both.
+	second := "#" + get(b, chromedp.Evaluate[string](`document.querySelectorAll("table.keys tbody tr")[1].id`))
+	b.do(chromedp.Click(css(row+` input[type="checkbox"]`)), chromedp.Click(css(second+` input[type="checkbox"]`)),
+		chromedp.WaitVisible(`//span[@data-selected-count][.="2 keys selected:"]`),
+		chromedp.Click(css(`#bulk button[value="enable"]`)), chromedp.WaitVisible(css(row+" .badge.ok")),
+		chromedp.WaitVisible(`//span[@data-selected-count][.="0 keys selected:"]`)) // the swapped rows come back unticked
+	if n := get(b, chromedp.Evaluate[int](`document.querySelectorAll("table.keys .badge.ok").length`)); n != 4 {
+		t.Errorf("after bulk enable: %d keys active, want 4", n)
+	}
 
 	// Health check: live progress, under a URL to come back to.
 	b.do(chromedp.Click(css(`.page-head button[type="submit"]`)), chromedp.WaitVisible(css("#job .badge.ok")))
