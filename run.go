@@ -90,6 +90,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	fmt.Fprintf(stdout, "Keypool %s listening on %s\n", version, baseURL(ln.Addr()))
 	fmt.Fprintf(stdout, "  OpenAI base URL (Ollama):     %s/v1\n", baseURL(ln.Addr()))
 	fmt.Fprintf(stdout, "  OpenAI base URL (OpenRouter): %s/openrouter/v1\n", baseURL(ln.Addr()))
+	fmt.Fprintf(stdout, "  Dashboard:                    %s/dashboard (log in with the admin token)\n", baseURL(ln.Addr()))
 	fmt.Fprintf(stdout, "  Admin API:                    %s/admin (Authorization: Bearer <admin token>)\n", baseURL(ln.Addr()))
 
 	errc := make(chan error, 1)

@@ -45,7 +45,7 @@ func TestRunServesAndPrintsAdminTokenOnce(t *testing.T) {
 		if shown != (start == 1) {
 			t.Errorf("start %d: admin token printed = %v; output:\n%s", start, shown, out.String())
 		}
-		if !strings.Contains(out.String(), "http://"+addr) {
+		if !strings.Contains(out.String(), "http://"+addr+"/dashboard") {
 			t.Errorf("start %d: no URL in output:\n%s", start, out.String())
 		}
 	}
