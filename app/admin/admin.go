@@ -36,8 +36,14 @@ type Handler struct {
 	stop   context.CancelFunc
 	jobsWG sync.WaitGroup
 	// closeProber releases the job prober's connections (set when the
-	// job routes are registered).
+	// job routes are made).
 	closeProber func()
+
+	// One job registry and one key-id index serve the JSON routes and the
+	// dashboard alike (a dashboard job is found at /admin/jobs/:id too).
+	sharedOnce sync.Once
+	jr         *jobRoutes
+	kr         *keyRoutes
 
 	cfg         Config
 	adminDigest [sha256.Size]byte
@@ -136,3 +142,12 @@ func (h *Handler) provider(id string) (*Provider, error) {
 
 // reloadKeys makes the pool see the store's keys now.
 func (p *Provider) reloadKeys(ctx context.Context) error { return p.Pool.Load(ctx) }
+
+// shared returns the job routes and key routes, made once per handler.
+func (h *Handler) shared() (*jobRoutes, *keyRoutes) {
+	h.sharedOnce.Do(func() {
+		h.jr = newJobRoutes(h)
+		h.kr = newKeyRoutes(h)
+	})
+	return h.jr, h.kr
+}

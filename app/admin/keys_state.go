@@ -29,10 +29,9 @@ func (k *keyRoutes) enableKey(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := p.Pool.Enable(key); err != nil {
+	if err := k.h.enableKey(p, key); err != nil {
 		return errorf(fiber.StatusNotFound, "unknown key %s", redact.Key(key))
 	}
-	k.h.log.Info("admin: key enabled", "provider", p.Info.ID, "key", redact.Key(key))
 	return k.answerKey(c, p, key)
 }
 
@@ -51,10 +50,9 @@ func (k *keyRoutes) disableKey(c *fiber.Ctx) error {
 		}
 		d = time.Duration(secs * float64(time.Second))
 	}
-	if err := p.Pool.Disable(key, d); err != nil {
+	if err := k.h.disableKey(p, key, d); err != nil {
 		return errorf(fiber.StatusNotFound, "unknown key %s", redact.Key(key))
 	}
-	k.h.log.Info("admin: key disabled", "provider", p.Info.ID, "key", redact.Key(key), "duration", d)
 	return k.answerKey(c, p, key)
 }
 
@@ -89,4 +87,23 @@ func (k *keyRoutes) answerKey(c *fiber.Ctx, p *Provider, key string) error {
 		return err
 	}
 	return c.JSON(view)
+}
+
+// enableKey makes a key active in the pool (which writes it through) and
+// logs it: the one path for the API and the dashboard.
+func (h *Handler) enableKey(p *Provider, key string) error {
+	if err := p.Pool.Enable(key); err != nil {
+		return err
+	}
+	h.log.Info("admin: key enabled", "provider", p.Info.ID, "key", redact.Key(key))
+	return nil
+}
+
+// disableKey takes a key out of rotation for d (0: until enabled) and logs it.
+func (h *Handler) disableKey(p *Provider, key string, d time.Duration) error {
+	if err := p.Pool.Disable(key, d); err != nil {
+		return err
+	}
+	h.log.Info("admin: key disabled", "provider", p.Info.ID, "key", redact.Key(key), "duration", d)
+	return nil
 }

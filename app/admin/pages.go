@@ -16,19 +16,12 @@ type Pages struct {
 	jobs *jobRoutes
 }
 
-// NewPages returns the pages' services of h. Make one per process: it
-// holds the dashboard's jobs, which its Job finds. Its jobs run under h
-// (h.Close cancels and waits for them); Close releases its prober after.
+// NewPages returns the pages' services of h. They share h's job registry
+// and key ids with the JSON routes; h.Close stops their jobs.
 func NewPages(h *Handler) *Pages {
-	prev := h.closeProber // newJobRoutes sets it to its own prober's, which Pages closes itself
-	jr := newJobRoutes(h)
-	h.closeProber = prev
-	return &Pages{h: h, keys: newKeyRoutes(h), jobs: jr}
+	jr, kr := h.shared()
+	return &Pages{h: h, keys: kr, jobs: jr}
 }
-
-// Close releases the idle connections of the pages' key probes. Call it
-// after the admin handler's Close, which waits for the jobs.
-func (pg *Pages) Close() { pg.jobs.prober.Close() }
 
 // KeyView is one key as GET /admin/api-keys shows it: masked, with its id.
 type KeyView = keyView

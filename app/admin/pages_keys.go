@@ -7,20 +7,13 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/keypool/keypool/app/jobs"
-	"github.com/keypool/keypool/app/redact"
 )
 
 // EnableKeys enables the keys of ids as POST /admin/keys/enable does, and
 // returns the rows of those that exist, in the order given; ids of keys
 // that are gone are left out.
 func (pg *Pages) EnableKeys(c *fiber.Ctx, providerID string, ids []string) ([]KeyView, error) {
-	return pg.setKeys(c, providerID, ids, func(p *Provider, key string) error {
-		if err := p.Pool.Enable(key); err != nil {
-			return err
-		}
-		pg.h.log.Info("admin: key enabled", "provider", p.Info.ID, "key", redact.Key(key))
-		return nil
-	})
+	return pg.setKeys(c, providerID, ids, pg.h.enableKey)
 }
 
 // DisableKeys disables the keys of ids for d (0: until enabled) as POST
@@ -29,13 +22,7 @@ func (pg *Pages) DisableKeys(c *fiber.Ctx, providerID string, ids []string, d ti
 	if d < 0 || d > maxDisable {
 		return nil, errorf(fiber.StatusBadRequest, "duration must be from 0 (until enabled) to %v", maxDisable)
 	}
-	return pg.setKeys(c, providerID, ids, func(p *Provider, key string) error {
-		if err := p.Pool.Disable(key, d); err != nil {
-			return err
-		}
-		pg.h.log.Info("admin: key disabled", "provider", p.Info.ID, "key", redact.Key(key), "duration", d)
-		return nil
-	})
+	return pg.setKeys(c, providerID, ids, func(p *Provider, key string) error { return pg.h.disableKey(p, key, d) })
 }
 
 // setKeys applies set to each key the pool holds and reads the rows back.

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"log/slog"
 	"testing"
 	"time"
@@ -10,8 +11,9 @@ import (
 
 func TestPagesParseImport(t *testing.T) {
 	t.Parallel()
-	pg := NewPages(New(Config{MaxImportBytes: 200}, nil, slog.New(slog.DiscardHandler)))
-	t.Cleanup(pg.Close)
+	h := New(Config{MaxImportBytes: 200}, nil, slog.New(slog.DiscardHandler))
+	pg := NewPages(h)
+	t.Cleanup(func() { h.Close(context.Background()) })
 	for _, tt := range []struct {
 		name          string
 		in            ImportInput
@@ -43,8 +45,9 @@ func TestPagesParseImport(t *testing.T) {
 
 func TestPagesKeysJob(t *testing.T) {
 	t.Parallel()
-	pg := NewPages(New(Config{}, nil, slog.New(slog.DiscardHandler)))
-	t.Cleanup(pg.Close)
+	h := New(Config{}, nil, slog.New(slog.DiscardHandler))
+	pg := NewPages(h)
+	t.Cleanup(func() { h.Close(context.Background()) })
 	job := pg.jobs.jobs.Start(jobs.KindHealthCheck, "ollama", 4)
 	job.Add(jobs.Line{Line: 1, Key: "sk-fine-0123456789abcdef", Result: jobs.ResultValid, Action: actionNone})
 	job.Add(jobs.Line{Line: 2, Key: "sk-back-0123456789abcdef", Result: jobs.ResultValid, Action: actionEnabled})

@@ -2,15 +2,7 @@ package admin
 
 import (
 	"context"
-	"errors"
-	"strings"
 	"time"
-
-	"github.com/gofiber/fiber/v2"
-
-	"github.com/keypool/keypool/app/store"
-	"github.com/keypool/keypool/app/tokens"
-	"github.com/keypool/keypool/models"
 )
 
 // TokenView is a client token as GET /admin/tokens lists it: never the
@@ -27,16 +19,7 @@ func (pg *Pages) ListTokens(ctx context.Context, providerID string) ([]TokenView
 	if err != nil {
 		return nil, err
 	}
-	infos, err := p.Store.TokenInfos(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]TokenView, len(infos))
-	for i, t := range infos {
-		out[i] = tokenView{ID: tokenID(t.Token), Name: t.Name, Prefix: t.Prefix, CreatedAt: t.CreatedAt,
-			ExpiresAt: t.ExpiresAt, RequestCount: t.RequestCount, LastUsedAt: t.LastUsedAt}
-	}
-	return out, nil
+	return tokenViews(ctx, p)
 }
 
 // CreateToken makes a client token as POST /admin/tokens does, without
@@ -46,24 +29,7 @@ func (pg *Pages) CreateToken(ctx context.Context, providerID, name string, expir
 	if err != nil {
 		return NewToken{}, err
 	}
-	name = strings.TrimSpace(name)
-	if name == "" {
-		return NewToken{}, errorf(fiber.StatusBadRequest, "name is required")
-	}
-	plain := tokens.Generate()
-	digest, prefix := tokens.Digest(plain), tokenPrefix(plain)
-	row := models.ClientToken{Token: digest, Name: name, CreatedAt: time.Now().UTC(), ExpiresAt: expiresAt}
-	if err := p.Store.AddToken(ctx, row, prefix); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return NewToken{}, errorf(fiber.StatusConflict, "token already exists")
-		}
-		return NewToken{}, err
-	}
-	if err := p.Tokens.Load(ctx); err != nil {
-		return NewToken{}, err
-	}
-	pg.h.log.Info("admin: client token created", "provider", p.Info.ID, "name", name, "prefix", prefix)
-	return NewToken{Token: plain, ID: tokenID(digest), Name: name, Prefix: prefix, ExpiresAt: expiresAt}, nil
+	return pg.h.makeToken(ctx, p, createTokenRequest{Name: name, ExpiresAt: expiresAt})
 }
 
 // DeleteToken deletes the token of id as DELETE /admin/tokens/:id does;
@@ -73,26 +39,6 @@ func (pg *Pages) DeleteToken(ctx context.Context, providerID, id string) error {
 	if err != nil {
 		return err
 	}
-	infos, err := p.Store.TokenInfos(ctx)
-	if err != nil {
-		return err
-	}
-	var match []string
-	for _, t := range infos {
-		if tokenID(t.Token) == id {
-			match = append(match, t.Token)
-		}
-	}
-	if len(match) == 0 {
-		return errorf(fiber.StatusNotFound, "no client token with that id")
-	}
-	n, err := p.Store.DeleteTokens(ctx, match)
-	if err != nil {
-		return err
-	}
-	if err := p.Tokens.Load(ctx); err != nil {
-		return err
-	}
-	pg.h.log.Info("admin: client tokens deleted", "provider", p.Info.ID, "deleted", n)
-	return nil
+	_, err = pg.h.removeTokens(ctx, p, "", id)
+	return err
 }

@@ -13,12 +13,11 @@ func (h *Handler) routes(r fiber.Router, st *statsRoutes) {
 	g := r.Group("/admin", h.requireAdmin)
 	g.Post("/api-keys/import", h.importKeys)
 	g.Post("/api-keys/import-from-txt", h.importFromText)
-	jr := newJobRoutes(h) // probes in background jobs, followed through /jobs
+	jr, kr := h.shared() // probes in background jobs, followed through /jobs; keys by value or opaque id
 	g.Post("/api-keys/import-with-validation", jr.importWithValidation)
 	g.Post("/keys/health-check", jr.healthCheck)
 	g.Get("/jobs/:id", jr.getJob)
 	g.Get("/jobs/:id/events", jr.jobEvents)
-	kr := newKeyRoutes(h) // keys by value or opaque id
 	g.Get("/api-keys", kr.listKeys)
 	g.Post("/api-keys", kr.createKey)
 	g.Delete("/api-keys", kr.deleteKeys)

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -41,29 +42,39 @@ func (h *Handler) createToken(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	out, err := h.makeToken(c.UserContext(), p, in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(out)
+}
+
+// makeToken checks a new token's fields, stores its digest and prefix and
+// reloads the provider's token set: the one implementation behind the API
+// and the dashboard.
+func (h *Handler) makeToken(ctx context.Context, p *Provider, in createTokenRequest) (createTokenResponse, error) {
 	in.Name = strings.TrimSpace(in.Name)
 	if in.Name == "" {
-		return errorf(fiber.StatusBadRequest, "name is required")
+		return createTokenResponse{}, errorf(fiber.StatusBadRequest, "name is required")
 	}
 	if (in.RPMLimit != nil && *in.RPMLimit < 0) || (in.TPMLimit != nil && *in.TPMLimit < 0) {
-		return errorf(fiber.StatusBadRequest, "rpm_limit and tpm_limit must not be negative")
+		return createTokenResponse{}, errorf(fiber.StatusBadRequest, "rpm_limit and tpm_limit must not be negative")
 	}
 	plain := tokens.Generate()
 	digest, prefix := tokens.Digest(plain), tokenPrefix(plain)
 	row := models.ClientToken{Token: digest, Name: in.Name, CreatedAt: time.Now().UTC(), ExpiresAt: in.ExpiresAt,
 		RPMLimit: in.RPMLimit, TPMLimit: in.TPMLimit}
-	if err := p.Store.AddToken(c.UserContext(), row, prefix); err != nil {
+	if err := p.Store.AddToken(ctx, row, prefix); err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return errorf(fiber.StatusConflict, "token already exists")
+			return createTokenResponse{}, errorf(fiber.StatusConflict, "token already exists")
 		}
-		return err
+		return createTokenResponse{}, err
 	}
-	if err := p.Tokens.Load(c.UserContext()); err != nil {
-		return err
+	if err := p.Tokens.Load(ctx); err != nil {
+		return createTokenResponse{}, err
 	}
 	h.log.Info("admin: client token created", "provider", p.Info.ID, "name", in.Name, "prefix", prefix)
-	return c.Status(fiber.StatusCreated).JSON(createTokenResponse{Token: plain, ID: tokenID(digest), Name: in.Name,
-		Prefix: prefix, ExpiresAt: in.ExpiresAt})
+	return createTokenResponse{Token: plain, ID: tokenID(digest), Name: in.Name, Prefix: prefix, ExpiresAt: in.ExpiresAt}, nil
 }
 
 // tokenPrefix is the part of a plaintext token kept to tell tokens apart:
@@ -98,16 +109,25 @@ func (h *Handler) listTokens(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	infos, err := p.Store.TokenInfos(c.UserContext())
+	out, err := tokenViews(c.UserContext(), p)
 	if err != nil {
 		return err
+	}
+	return c.JSON(fiber.Map{"provider": p.Info.ID, "tokens": out})
+}
+
+// tokenViews lists the provider's tokens, oldest first, as they are shown.
+func tokenViews(ctx context.Context, p *Provider) ([]tokenView, error) {
+	infos, err := p.Store.TokenInfos(ctx)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]tokenView, len(infos))
 	for i, t := range infos {
 		out[i] = tokenView{ID: tokenID(t.Token), Name: t.Name, Prefix: t.Prefix, CreatedAt: t.CreatedAt,
 			ExpiresAt: t.ExpiresAt, RequestCount: t.RequestCount, LastUsedAt: t.LastUsedAt}
 	}
-	return c.JSON(fiber.Map{"provider": p.Info.ID, "tokens": out})
+	return out, nil
 }
 
 type deleteTokensRequest struct {
@@ -139,9 +159,19 @@ func (h *Handler) deleteTokensWhere(c *fiber.Ctx, providerID, name, id string) e
 	if err != nil {
 		return err
 	}
-	infos, err := p.Store.TokenInfos(c.UserContext())
+	n, err := h.removeTokens(c.UserContext(), p, name, id)
 	if err != nil {
 		return err
+	}
+	return c.JSON(deleteAnswer{Deleted: n})
+}
+
+// removeTokens deletes the tokens of a name (all of them) or of an id and
+// reloads the token set; a 404 *Error when none matches.
+func (h *Handler) removeTokens(ctx context.Context, p *Provider, name, id string) (int64, error) {
+	infos, err := p.Store.TokenInfos(ctx)
+	if err != nil {
+		return 0, err
 	}
 	var match []string
 	for _, t := range infos {
@@ -150,15 +180,15 @@ func (h *Handler) deleteTokensWhere(c *fiber.Ctx, providerID, name, id string) e
 		}
 	}
 	if len(match) == 0 {
-		return errorf(fiber.StatusNotFound, "no client token with that %s", map[bool]string{true: "name", false: "id"}[name != ""])
+		return 0, errorf(fiber.StatusNotFound, "no client token with that %s", map[bool]string{true: "name", false: "id"}[name != ""])
 	}
-	n, err := p.Store.DeleteTokens(c.UserContext(), match)
+	n, err := p.Store.DeleteTokens(ctx, match)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	if err := p.Tokens.Load(c.UserContext()); err != nil {
-		return err
+	if err := p.Tokens.Load(ctx); err != nil {
+		return 0, err
 	}
 	h.log.Info("admin: client tokens deleted", "provider", p.Info.ID, "deleted", n)
-	return c.JSON(deleteAnswer{Deleted: n})
+	return n, nil
 }

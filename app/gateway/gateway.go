@@ -257,7 +257,6 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	if jerr := g.api.Close(jobsCtx); jerr != nil {
 		g.log.Warn("gateway: " + jerr.Error())
 	}
-	g.dash.Close() // after the jobs, which Close waited for
 	cancel()
 	g.stop()
 	done := make(chan struct{})

@@ -70,7 +70,6 @@ func newTestApp(t testing.TB, dialect string, cfg config.Config) *testApp {
 		if err := api.Close(ctx); err != nil {
 			t.Error(err)
 		}
-		dash.Close()
 	})
 	h, err := New(Deps{Config: cfg, Providers: providers, Stats: api, DB: db, DBName: "test database", Log: log,
 		Public: public, Routes: func() []fiber.Route { return app.GetRoutes(true) },
