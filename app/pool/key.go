@@ -16,6 +16,7 @@ const never = math.MaxInt64
 // state machine changes it under mu.
 type Key struct {
 	apiKey string
+	fp     string // Fingerprint(apiKey), computed on first use under mu
 
 	availableAt atomic.Int64  // unix nanoseconds before which the key is not chosen
 	expiresAt   atomic.Int64  // unix nanoseconds; 0 = never expires

@@ -35,6 +35,10 @@ type Config struct {
 	Cooldown         time.Duration // how long a failed key rests (KEY_COOLDOWN)
 	SaveInterval     time.Duration // how often pending state changes are written (default 500ms)
 	Now              func() time.Time
+	// Announce, when set, receives every verdict this instance reaches
+	// about a key (failed, disabled, enabled, cooling down), for the other
+	// instances. It is called on the request path: it must not block.
+	Announce func(Verdict)
 }
 
 // Pool is the set of keys of one provider.
@@ -60,6 +64,7 @@ type Pool struct {
 type snapshot struct {
 	list  []*Key
 	index map[string]*Key
+	fps   fingerprints // by Fingerprint, for verdicts from other instances
 }
 
 // New returns an empty pool; call Load before serving.

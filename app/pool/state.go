@@ -39,6 +39,7 @@ func (e Event) String() string {
 func (p *Pool) Mark(k *Key, ev Event, until time.Time) {
 	now := p.now().UTC()
 	k.mu.Lock()
+	was := verdictOf(k)
 	changed := k.settle(now)
 	s := &k.state
 	before := s.Status
@@ -66,10 +67,12 @@ func (p *Pool) Mark(k *Key, ev Event, until time.Time) {
 	k.refresh()
 	k.dirty = k.dirty || changed
 	after, failedUntil := s.Status, s.FailedUntil
+	is := verdictOf(k)
 	k.mu.Unlock()
 	if changed {
 		p.enqueue(k)
 	}
+	p.announce(k, was, is)
 	if after == models.StatusFailed && before != models.StatusFailed {
 		p.log.Warn("pool: key failed", "key", redact.Key(k.apiKey), "event", ev.String(), "until", failedUntil)
 	}
@@ -96,6 +99,7 @@ func (p *Pool) Enable(apiKey string) error {
 		return ErrUnknownKey
 	}
 	k.mu.Lock()
+	was := verdictOf(k)
 	s := &k.state
 	s.Status, s.FailedUntil, s.DisabledUntil, s.ConsecutiveFailures = models.StatusActive, nil, nil, 0
 	if s.ExpiresAt != nil && !s.ExpiresAt.After(p.now()) {
@@ -104,8 +108,10 @@ func (p *Pool) Enable(apiKey string) error {
 	k.coolTill = time.Time{}
 	k.refresh()
 	k.dirty = true
+	is := verdictOf(k)
 	k.mu.Unlock()
 	p.enqueue(k)
+	p.announce(k, was, is)
 	return nil
 }
 
@@ -116,6 +122,7 @@ func (p *Pool) Disable(apiKey string, d time.Duration) error {
 		return ErrUnknownKey
 	}
 	k.mu.Lock()
+	was := verdictOf(k)
 	k.state.Status, k.state.DisabledUntil = models.StatusDisabled, nil
 	if d > 0 {
 		t := p.now().UTC().Add(d)
@@ -123,7 +130,9 @@ func (p *Pool) Disable(apiKey string, d time.Duration) error {
 	}
 	k.refresh()
 	k.dirty = true
+	is := verdictOf(k)
 	k.mu.Unlock()
 	p.enqueue(k)
+	p.announce(k, was, is)
 	return nil
 }

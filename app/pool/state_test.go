@@ -342,13 +342,6 @@ func checkUntil(t *testing.T, what string, got *time.Time, want time.Duration) {
 	}
 }
 
-func sameTime(a, b *time.Time) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return a.Equal(*b)
-}
-
 func TestAdminUnknownKey(t *testing.T) {
 	p := newTestPool(t, newFakeStore(activeRows(1)...), newFakeClock())
 	if err := p.Enable("nope"); err != ErrUnknownKey {

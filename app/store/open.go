@@ -31,6 +31,8 @@ type DB struct {
 	// PgBouncer is set for a ?pgbouncer=true URL: transaction pooling, so
 	// no prepared statements and no session state between transactions.
 	PgBouncer bool
+
+	pgConfig *pgx.ConnConfig // PostgreSQL only: for the LISTEN connection
 }
 
 // Open connects to databaseURL: empty → the SQLite file keypool.db in
@@ -128,7 +130,7 @@ func openPostgres(rawURL string) (*DB, error) {
 	if pgbouncer {
 		where += " (pgbouncer)"
 	}
-	return &DB{Gorm: g, SQL: sqlDB, Dialect: migrations.Postgres, Where: where, PgBouncer: pgbouncer}, nil
+	return &DB{Gorm: g, SQL: sqlDB, Dialect: migrations.Postgres, Where: where, PgBouncer: pgbouncer, pgConfig: cfg}, nil
 }
 
 // stripPgbouncer removes the pgbouncer query parameter (Prisma's and

@@ -55,3 +55,18 @@ func (s *Store) ProviderEnabled(ctx context.Context) (bool, error) {
 func (s *Store) SetProviderEnabled(ctx context.Context, on bool) error {
 	return s.PutSetting(ctx, settingEnabled, strconv.FormatBool(on))
 }
+
+// SettingOnce returns the value of key, storing value first when the key
+// is unset. The first writer wins, so instances starting together agree.
+func (s *Store) SettingOnce(ctx context.Context, key, value string) (string, error) {
+	err := s.db.WithContext(ctx).Exec(`INSERT INTO `+s.table("settings")+` (key, value, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT (key) DO NOTHING`, key, value, time.Now().UTC()).Error
+	if err != nil {
+		return "", fmt.Errorf("store: write setting %s: %w", key, err)
+	}
+	v, ok, err := s.Setting(ctx, key)
+	if err == nil && !ok {
+		err = fmt.Errorf("store: setting %s vanished after it was written", key)
+	}
+	return v, err
+}
