@@ -14,6 +14,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/keypool/keypool/app/cluster"
 	"github.com/keypool/keypool/app/pool"
 	"github.com/keypool/keypool/app/provider"
 	"github.com/keypool/keypool/app/store"
@@ -26,6 +27,9 @@ type Provider struct {
 	Store  *store.Store
 	Pool   *pool.Pool
 	Tokens *tokens.Set
+	// Cluster tells the other instances on the database what changed in
+	// the store; nil when this instance is alone.
+	Cluster *cluster.Cluster
 }
 
 // Handler holds the admin API's dependencies.
@@ -59,6 +63,7 @@ type Config struct {
 	ProbeTimeout        time.Duration // PROBE_TIMEOUT: one key probe
 	OllamaProbeModel    string        // OLLAMA_PROBE_MODEL: model of the 1-token probe chat
 	PublicStatsTTL      time.Duration // how long public statistics are served from memory
+	Cache               ResponseCache // the response cache; nil when CACHE_TTL is 0
 }
 
 // New returns the admin API for the given enabled providers.
@@ -140,8 +145,35 @@ func (h *Handler) provider(id string) (*Provider, error) {
 	return nil, errorf(fiber.StatusBadRequest, "unknown provider %q: use ollama or openrouter", id)
 }
 
-// reloadKeys makes the pool see the store's keys now.
-func (p *Provider) reloadKeys(ctx context.Context) error { return p.Pool.Load(ctx) }
+// reloadKeys makes the pool see the store's keys now, and tells the other
+// instances to do the same.
+func (p *Provider) reloadKeys(ctx context.Context) error {
+	p.announce(cluster.Keys)
+	return p.Pool.Load(ctx)
+}
+
+// reloadTokens makes the token set see the store's tokens now, and tells
+// the other instances to do the same.
+func (p *Provider) reloadTokens(ctx context.Context) error {
+	p.announce(cluster.Tokens)
+	return p.Tokens.Load(ctx)
+}
+
+// announce tells the other instances that this provider's what changed in
+// the store.
+func (p *Provider) announce(what cluster.Change) { p.Cluster.Changed(p.Info.ID, what) }
+
+// Switch turns the provider's client routes on or off: persisted first (so
+// a failed write changes nothing), then flipped here and on the other
+// instances. The admin API and the dashboard both switch through it.
+func (p *Provider) Switch(ctx context.Context, on bool) error {
+	if err := p.Store.SetProviderEnabled(ctx, on); err != nil {
+		return err
+	}
+	p.Info.SetEnabled(on)
+	p.announce(cluster.Switch)
+	return nil
+}
 
 // shared returns the job routes and key routes, made once per handler.
 func (h *Handler) shared() (*jobRoutes, *keyRoutes) {

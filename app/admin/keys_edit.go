@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/keypool/keypool/app/cluster"
 	"github.com/keypool/keypool/app/keyimport"
 	"github.com/keypool/keypool/app/redact"
 	"github.com/keypool/keypool/app/store"
@@ -142,6 +143,7 @@ func (k *keyRoutes) deleteN(c *fiber.Ctx, p *Provider, given []string) (int64, e
 		return 0, err
 	}
 	p.Pool.Remove(keys...)
+	p.announce(cluster.Keys)
 	k.ids.forget(p.Info.ID, keys...)
 	k.h.log.Info("admin: keys deleted", "provider", p.Info.ID, "asked", len(given), "deleted", n)
 	return n, nil

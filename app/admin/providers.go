@@ -62,10 +62,9 @@ func (h *Handler) switchProvider(c *fiber.Ctx, on bool) error {
 		}
 		return errorf(fiber.StatusBadRequest, "unknown provider %q: use ollama or openrouter", id)
 	}
-	if err := p.Store.SetProviderEnabled(c.UserContext(), on); err != nil {
+	if err := p.Switch(c.UserContext(), on); err != nil {
 		return err
 	}
-	p.Info.SetEnabled(on)
 	h.log.Info("admin: provider switched", "provider", id, "enabled", on)
 	return c.JSON(h.providerView(id))
 }

@@ -70,7 +70,7 @@ func (h *Handler) makeToken(ctx context.Context, p *Provider, in createTokenRequ
 		}
 		return createTokenResponse{}, err
 	}
-	if err := p.Tokens.Load(ctx); err != nil {
+	if err := p.reloadTokens(ctx); err != nil {
 		return createTokenResponse{}, err
 	}
 	h.log.Info("admin: client token created", "provider", p.Info.ID, "name", in.Name, "prefix", prefix)
@@ -186,7 +186,7 @@ func (h *Handler) removeTokens(ctx context.Context, p *Provider, name, id string
 	if err != nil {
 		return 0, err
 	}
-	if err := p.Tokens.Load(ctx); err != nil {
+	if err := p.reloadTokens(ctx); err != nil {
 		return 0, err
 	}
 	h.log.Info("admin: client tokens deleted", "provider", p.Info.ID, "deleted", n)

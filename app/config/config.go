@@ -4,6 +4,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"net/netip"
 	"time"
 )
@@ -45,12 +46,17 @@ type Config struct {
 	// CF-Connecting-IP name the client (TRUSTED_PROXIES: CIDRs and IPs).
 	TrustedProxies []netip.Prefix
 	MetricsToken   string // non-empty: GET /metrics wants Authorization: Bearer METRICS_TOKEN
+	// SyncInterval is how often an instance on PostgreSQL reads keys,
+	// tokens and switches again, as a safety net behind the bus.
+	SyncInterval time.Duration
 
 	StatsEnabled       bool // STATS_ENABLED=false turns statistics off (benchmarks)
 	StatsFlushInterval time.Duration
 	StatsRetentionDays int
-	StreamUsage        bool // STREAM_USAGE=off: never ask Ollama streams for usage
-	CacheTTL           time.Duration
+	StreamUsage        bool          // STREAM_USAGE=off: never ask Ollama streams for usage
+	CacheTTL           time.Duration // response cache lifetime; 0: no response cache
+	CacheAll           bool          // cache requests with a temperature above 0 too
+	CacheMaxBytes      int           // bound of the in-memory response cache
 	ModelsCacheTTL     time.Duration // how long GET /api/tags is cached
 	PublicStatsTTL     time.Duration // how long public statistics are served from memory
 	StatsPageRefresh   time.Duration // how often the public statistics page refreshes itself; 0: never
@@ -97,12 +103,15 @@ func Load(getenv func(string) string) (Config, error) {
 		RateLimitWindow:   r.duration("RATE_LIMIT_WINDOW", 60*time.Second),
 		TrustedProxies:    r.proxies("TRUSTED_PROXIES"),
 		MetricsToken:      r.str("METRICS_TOKEN", ""),
+		SyncInterval:      r.duration("SYNC_INTERVAL", 30*time.Second),
 
 		StatsEnabled:       r.boolean("STATS_ENABLED", true),
 		StatsFlushInterval: r.duration("STATS_FLUSH_INTERVAL", 2*time.Second),
 		StreamUsage:        r.boolean("STREAM_USAGE", true),
 		StatsRetentionDays: r.integer("STATS_RETENTION_DAYS", 30, 1, 36500),
 		CacheTTL:           r.duration("CACHE_TTL", 0),
+		CacheAll:           r.boolean("CACHE_ALL", false),
+		CacheMaxBytes:      r.integer("CACHE_MAX_BYTES", 64<<20, 1024, math.MaxInt),
 		ModelsCacheTTL:     r.duration("MODELS_CACHE_TTL", 5*time.Minute),
 		PublicStatsTTL:     r.duration("PUBLIC_STATS_TTL", 5*time.Second),
 		StatsPageRefresh:   r.duration("STATS_PAGE_REFRESH", 30*time.Second),

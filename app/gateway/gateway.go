@@ -15,14 +15,14 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/keypool/keypool/app/admin"
+	"github.com/keypool/keypool/app/cluster"
 	"github.com/keypool/keypool/app/config"
 	"github.com/keypool/keypool/app/metrics"
-	"github.com/keypool/keypool/app/pool"
 	"github.com/keypool/keypool/app/provider"
 	"github.com/keypool/keypool/app/proxy"
+	"github.com/keypool/keypool/app/respcache"
 	"github.com/keypool/keypool/app/stats"
 	"github.com/keypool/keypool/app/store"
-	"github.com/keypool/keypool/app/tokens"
 	"github.com/keypool/keypool/app/web"
 )
 
@@ -44,7 +44,9 @@ type Gateway struct {
 	shutDown  bool // Serve after Shutdown returns at once
 	running   handlers
 	metrics   *metrics.Metrics
-	limits    limits // rate limiting and the Redis it may share
+	limits    limits           // rate limiting and the Redis it may share
+	cluster   *cluster.Cluster // the other instances on the database; nil on SQLite
+	cache     respcache.Cache  // the response cache; nil when CACHE_TTL is 0
 
 	// public is the public statistics cache of GET /admin/public-stats and /stats.
 	public *admin.PublicStats
@@ -86,33 +88,31 @@ func (g *Gateway) build(ctx context.Context, opts Options) error {
 	if err := g.buildLimits(ctx); err != nil {
 		return err
 	}
+	cl, err := g.buildCluster(ctx, enabled[0])
+	if err != nil {
+		return err
+	}
+	g.cluster = cl
+	g.cache = g.buildCache()
 	pools := map[string]metrics.PoolCounter{}
 	targets := map[string]*proxy.Target{}
 	writers := map[string]stats.Writer{}
 	retention := &stats.Retention{Days: g.cfg.StatsRetentionDays, Log: g.log}
 	for _, info := range enabled {
-		st := store.New(g.db, info.Prefix)
-		on, err := st.ProviderEnabled(ctx) // the admin's runtime switch, kept across restarts
+		p, err := g.buildProvider(ctx, info)
 		if err != nil {
 			return err
 		}
-		info.SetEnabled(on)
-		writers[info.ID] = st
-		retention.Pruners = append(retention.Pruners, st)
-		pl := pool.New(pool.Config{FailureThreshold: g.cfg.KeyFailureThreshold, Cooldown: g.cfg.KeyCooldown}, st,
-			g.log.With("provider", info.ID))
-		if err := pl.Load(ctx); err != nil {
-			return err
-		}
-		toks := tokens.New(st)
-		if err := toks.Load(ctx); err != nil {
-			return err
-		}
-		g.providers[info.ID] = &admin.Provider{Info: info, Store: st, Pool: pl, Tokens: toks}
-		targets[info.ID] = &proxy.Target{Provider: info, Pool: pl, Tokens: toks, Observer: g.metrics.Provider(info.ID)}
-		pools[info.ID] = pl
-		g.goBackground(func() { _ = pl.Run(bgCtx) })
-		g.log.Info("provider ready", "provider", info.ID, "enabled", on, "keys", pl.Len(), "tokens", toks.Len(), "upstream", info.BaseURL)
+		g.providers[info.ID] = p
+		targets[info.ID] = &proxy.Target{Provider: info, Pool: p.Pool, Tokens: p.Tokens, Observer: g.metrics.Provider(info.ID)}
+		pools[info.ID] = p.Pool
+		writers[info.ID] = p.Store
+		retention.Pruners = append(retention.Pruners, p.Store)
+		g.goBackground(func() { _ = p.Pool.Run(bgCtx) })
+	}
+
+	if cl != nil {
+		g.goBackground(func() { cl.Run(bgCtx) })
 	}
 
 	rec := opts.Recorder
@@ -139,6 +139,8 @@ func (g *Gateway) build(ctx context.Context, opts Options) error {
 		MaxBodyBytes:      g.cfg.MaxBodyBytes,
 		MaxResponseBytes:  int64(g.cfg.MaxResponseBytes),
 		Limiter:           g.limits.limiter,
+		Cache:             g.cache,
+		CacheAll:          g.cfg.CacheAll,
 	}, rec, g.log)
 	g.goBackground(func() { g.proxy.Run(bgCtx) })
 
@@ -160,6 +162,7 @@ func (g *Gateway) buildHandlers() error {
 		ProbeTimeout:        g.cfg.ProbeTimeout,
 		OllamaProbeModel:    g.cfg.OllamaProbeModel,
 		PublicStatsTTL:      g.cfg.PublicStatsTTL,
+		Cache:               g.cache,
 	}, g.providers, g.log)
 	g.public = g.api.NewPublicStats()
 	deps := web.Deps{Config: g.cfg, Providers: g.providers, Stats: g.api, DB: g.db, DBName: g.db.Where, Log: g.log,
@@ -172,44 +175,6 @@ func (g *Gateway) buildHandlers() error {
 	pages, err := web.New(deps)
 	g.pages = pages
 	return err
-}
-
-// enabledProviders lists the providers the configuration leaves on.
-func enabledProviders(cfg config.Config) []*provider.Provider {
-	var out []*provider.Provider
-	if !cfg.DisableOllama {
-		out = append(out, provider.New(provider.Ollama, cfg.OllamaBaseURL))
-	}
-	if !cfg.DisableOpenRouter {
-		p := provider.New(provider.OpenRouter, cfg.OpenRouterBaseURL)
-		p.Headers = map[string]string{"HTTP-Referer": cfg.OpenRouterAppURL, "X-Title": cfg.OpenRouterTitle}
-		out = append(out, p)
-	}
-	return out
-}
-
-// Migrate opens the configured database, applies the migrations of the
-// enabled providers and closes it: the "keypool migrate" command.
-func Migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
-	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	return migrate(ctx, db, enabledProviders(cfg), log)
-}
-
-func migrate(ctx context.Context, db *store.DB, providers []*provider.Provider, log *slog.Logger) error {
-	prefixes := make([]string, len(providers))
-	for i, p := range providers {
-		prefixes[i] = p.Prefix
-	}
-	applied, err := db.Migrate(ctx, prefixes)
-	if err != nil {
-		return err
-	}
-	log.Info("database schema up to date", "database", db.Where, "applied", applied)
-	return nil
 }
 
 func (g *Gateway) goBackground(f func()) {

@@ -167,12 +167,20 @@ func (e *testEnv) createToken(provider string) string {
 }
 
 // health returns the /health report.
-func (e *testEnv) health() healthReport {
-	e.t.Helper()
-	_, body, _ := e.do("GET", "/health", "", nil)
+func (e *testEnv) health() healthReport { return healthAt(e.t, e.url) }
+
+// healthAt returns the /health report of the instance at base.
+func healthAt(t testing.TB, base string) healthReport {
+	t.Helper()
+	resp, err := http.Get(base + "/health")
+	if err != nil {
+		t.Fatalf("health: %v", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
 	var h healthReport
 	if err := json.Unmarshal(body, &h); err != nil {
-		e.t.Fatalf("health: %v: %s", err, body)
+		t.Fatalf("health: %v: %s", err, body)
 	}
 	return h
 }
@@ -184,6 +192,11 @@ type healthReport struct {
 		Total, Active, Failed, Disabled, Expired int
 		CoolingDown                              int `json:"cooling_down"`
 		Available                                int
+	}
+	Cluster struct {
+		Bus       string
+		Listening bool
+		Resync    string
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/keypool/keypool/app/cluster"
 	"github.com/keypool/keypool/app/pool"
 )
 
@@ -13,12 +14,13 @@ type healthReport struct {
 	Status    string                 `json:"status"`
 	Database  string                 `json:"database"`
 	Providers map[string]pool.Counts `json:"providers"`
+	Cluster   cluster.Status         `json:"cluster"` // how this instance hears from the others
 }
 
 // health answers load balancers and the Docker HEALTHCHECK: 200 when the
 // database answers, 503 when it does not, with key counts per provider.
 func (g *Gateway) health(c *fiber.Ctx) error {
-	r := healthReport{Status: "ok", Database: "ok", Providers: map[string]pool.Counts{}}
+	r := healthReport{Status: "ok", Database: "ok", Providers: map[string]pool.Counts{}, Cluster: g.cluster.Status()}
 	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 	defer cancel()
 	if err := g.db.Ping(ctx); err != nil {

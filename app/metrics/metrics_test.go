@@ -80,6 +80,8 @@ func TestMetricsRequestsAndCap(t *testing.T) {
 	m.RateLimited(ScopeIP)
 	m.RateLimited(ScopeTokenRPM)
 	m.CacheHit()
+	p.CacheLookup(true)
+	p.CacheLookup(false)
 	fams := scrape(t, m)
 	tests := []struct {
 		name   string
@@ -95,8 +97,8 @@ func TestMetricsRequestsAndCap(t *testing.T) {
 		{"keypool_retries_total", map[string]string{"provider": "ollama"}, 1},
 		{"keypool_rate_limited_total", map[string]string{"scope": "ip"}, 2},
 		{"keypool_rate_limited_total", map[string]string{"scope": "token_tpm"}, 0},
-		{"keypool_cache_hits_total", nil, 1},
-		{"keypool_cache_misses_total", nil, 0},
+		{"keypool_cache_hits_total", nil, 2},
+		{"keypool_cache_misses_total", nil, 1},
 	}
 	for _, tt := range tests {
 		if got, ok := value(fams, tt.name, tt.labels); !ok || got != tt.want {

@@ -65,6 +65,15 @@ func (p *Provider) Retry() { p.retries.Inc() }
 // RateLimited counts a request refused by a limit.
 func (p *Provider) RateLimited(scope string) { p.m.RateLimited(scope) }
 
+// CacheLookup counts a response-cache hit or miss.
+func (p *Provider) CacheLookup(hit bool) {
+	if hit {
+		p.m.CacheHit()
+	} else {
+		p.m.CacheMiss()
+	}
+}
+
 // resolve finds the counter of a new (model, status) pair and, while the
 // cache is small, remembers it for the fast path. Names past the model cap
 // all count as "other"; the cache stops growing at a bound, so a client

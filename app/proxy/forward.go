@@ -72,6 +72,13 @@ func (p *Proxy) forward(c *fiber.Ctx, t *Target, rt route) error {
 	if q := c.Request().URI().QueryString(); len(q) > 0 {
 		url += "?" + string(q)
 	}
+	var ticket cacheTicket
+	if rt.cached && p.cfg.Cache != nil {
+		var hit bool
+		if ticket, hit = p.lookupCache(c, t, url, req, body); hit {
+			return nil
+		}
+	}
 
 	ctx, cancel := context.WithCancelCause(c.UserContext())
 	wt := p.watcher.add(c.Context().Conn(), cancel)
@@ -125,6 +132,7 @@ func (p *Proxy) forward(c *fiber.Ctx, t *Target, rt route) error {
 				t.Pool.Mark(k, pool.Success, time.Time{})
 				x.key = k
 				x.respondWhole(c, resp, data)
+				p.storeAnswer(c, ticket, resp.StatusCode, resp.Header.Get("Content-Type"), data)
 				return nil
 			case context.Cause(ctx) == errClientGone:
 				x.out.Status = StatusClientClosed

@@ -51,6 +51,9 @@ func copyResponseHeaders(c *fiber.Ctx, h http.Header) {
 		if strings.HasPrefix(name, "X-Ratelimit-") && len(c.Response().Header.Peek(name)) > 0 {
 			continue // Keypool's own limit, set before: not the upstream key's
 		}
+		if name == headerXCache && len(c.Response().Header.Peek(name)) > 0 {
+			continue // Keypool's response cache, set before
+		}
 		for _, v := range vs {
 			c.Response().Header.Add(name, v)
 		}

@@ -16,6 +16,9 @@ type Observer interface {
 	// RateLimited counts a request refused by a limit (scope: "ip",
 	// "token_rpm", "token_tpm").
 	RateLimited(scope string)
+	// CacheLookup counts a response-cache lookup, hit or miss. A hit is not
+	// counted by Request: it reached no key and is not in the statistics.
+	CacheLookup(hit bool)
 }
 
 // nopObserver is the Observer of a target without metrics.
@@ -25,6 +28,7 @@ func (nopObserver) Request(string, int)    {}
 func (nopObserver) Upstream(time.Duration) {}
 func (nopObserver) Retry()                 {}
 func (nopObserver) RateLimited(string)     {}
+func (nopObserver) CacheLookup(bool)       {}
 
 // observer returns the target's observer, or one that drops everything.
 func (t *Target) observer() Observer {

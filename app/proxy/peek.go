@@ -7,16 +7,21 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// request is what the proxy reads of a client's body: only the model and
-// whether it asked for a stream. The body itself goes upstream unchanged.
+// request is what the proxy reads of a client's body: the model, whether
+// it asked for a stream, and whether it samples (for the response cache).
+// The body itself goes upstream unchanged.
 type request struct {
 	Model        string
 	Stream       bool // "stream": true
 	StreamSet    bool // "stream" is given at all
 	IncludeUsage bool // stream_options.include_usage
+	// Sampled is a "temperature" (or Ollama's options.temperature) above 0,
+	// or one that is not a number: answers may differ from call to call.
+	Sampled bool
 }
 
-// peek validates that body is one JSON object and reads model and stream.
+// peek validates that body is one JSON object and reads model, stream and
+// temperature.
 func peek(body []byte) (request, bool) {
 	if !gjson.ValidBytes(body) {
 		return request{}, false
@@ -39,8 +44,24 @@ func peek(body []byte) (request, bool) {
 			r.Stream, r.StreamSet = v.Type == gjson.True, true
 		case "stream_options":
 			r.IncludeUsage = v.Get("include_usage").Type == gjson.True
+		case "temperature":
+			r.Sampled = r.Sampled || sampled(v)
+		case "options":
+			r.Sampled = r.Sampled || sampled(v.Get("temperature"))
 		}
 		return true
 	})
 	return r, true
+}
+
+// sampled says whether a temperature lets answers vary: above 0, or not a
+// number at all (absent and null are the upstream's default, taken as 0).
+func sampled(v gjson.Result) bool {
+	switch v.Type {
+	case gjson.Null:
+		return false
+	case gjson.Number:
+		return v.Num > 0
+	}
+	return true
 }

@@ -35,6 +35,33 @@ func TestPeek(t *testing.T) {
 	}
 }
 
+func TestPeekTemperature(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		body    string
+		sampled bool
+	}{
+		{`{"model":"m"}`, false},
+		{`{"model":"m","temperature":0}`, false},
+		{`{"model":"m","temperature":0.0}`, false},
+		{`{"model":"m","temperature":null}`, false},
+		{`{"model":"m","temperature":0.7}`, true},
+		{`{"model":"m","temperature":1e-9}`, true},
+		{`{"model":"m","temperature":"0"}`, true},
+		{`{"model":"m","options":{"temperature":0}}`, false},
+		{`{"model":"m","options":{"temperature":0.8}}`, true},
+		{`{"model":"m","options":{"seed":1}}`, false},
+		{`{"model":"m","temperature":0.5,"options":{"temperature":0}}`, true},
+		{`{"model":"m","messages":[{"content":"{\"temperature\":1}"}]}`, false},
+	}
+	for _, tt := range tests {
+		r, ok := peek([]byte(tt.body))
+		if !ok || r.Sampled != tt.sampled {
+			t.Errorf("peek(%q) = %+v, %v; want sampled %v", tt.body, r, ok, tt.sampled)
+		}
+	}
+}
+
 // FuzzPeek checks peek against encoding/json: it accepts exactly the
 // bodies that are one JSON object, reads the same top-level model and
 // stream, and never panics.

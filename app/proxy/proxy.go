@@ -48,6 +48,10 @@ type Config struct {
 	ModelsCacheTTL time.Duration
 	// Limiter enforces client tokens' rpm and tpm limits; nil: none.
 	Limiter Limiter
+	// Cache answers repeated non-stream chat requests; nil: no response cache.
+	Cache Cache
+	// CacheAll caches requests with a temperature above 0 too (CACHE_ALL).
+	CacheAll bool
 }
 
 // Proxy forwards client requests to upstream providers.

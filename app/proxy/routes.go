@@ -42,15 +42,16 @@ func (p *Proxy) mountNative(r fiber.Router, prefix string, t *Target) {
 type route struct {
 	url    string
 	native bool // Ollama's native API: streams unless "stream": false, NDJSON, {"error":"…"}
+	cached bool // a chat route: non-stream answers go through the response cache
 }
 
 func (p *Proxy) handler(t *Target, path string) fiber.Handler {
-	rt := route{url: t.Provider.BaseURL + path}
+	rt := route{url: t.Provider.BaseURL + path, cached: cachedRoute(path)}
 	return func(c *fiber.Ctx) error { return p.forward(c, t, rt) }
 }
 
 // nativeHandler forwards like handler, answering errors in Ollama's shape.
 func (p *Proxy) nativeHandler(t *Target, path string) fiber.Handler {
-	rt := route{url: t.Provider.BaseURL + path, native: true}
+	rt := route{url: t.Provider.BaseURL + path, native: true, cached: cachedRoute(path)}
 	return func(c *fiber.Ctx) error { return nativeError(c, p.forward(c, t, rt)) }
 }

@@ -26,10 +26,9 @@ func (h *Handler) switchProvider(c *fiber.Ctx) error {
 	if err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, "The switch must be on=true or on=false.")
 	}
-	if err := p.Store.SetProviderEnabled(c.UserContext(), on); err != nil {
+	if err := p.Switch(c.UserContext(), on); err != nil {
 		return err
 	}
-	p.Info.SetEnabled(on)
 	h.deps.Log.Info("web: provider switched", "provider", id, "enabled", on)
 	msg := p.Info.Label + " is switched off: its client routes answer 404."
 	if on {

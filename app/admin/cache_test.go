@@ -1,0 +1,89 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"testing"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/keypool/keypool/app/provider"
+	"github.com/keypool/keypool/app/respcache"
+)
+
+// fakeCache answers the admin API's calls with fixed figures per provider.
+type fakeCache struct {
+	stats map[string]respcache.Stats
+	err   error
+}
+
+func (f *fakeCache) Stats(_ context.Context, p string) (respcache.Stats, error) {
+	return f.stats[p], f.err
+}
+
+func (f *fakeCache) Clear(_ context.Context, p string) (int, error) {
+	if f.err != nil {
+		return 0, f.err
+	}
+	return int(f.stats[p].Entries), nil
+}
+
+func newCacheApp(t *testing.T, cache ResponseCache) *fiber.App {
+	t.Helper()
+	const token = "right-admin-token-0123456789"
+	providers := map[string]*Provider{
+		provider.Ollama:     {Info: provider.New(provider.Ollama, "http://ollama.invalid")},
+		provider.OpenRouter: {Info: provider.New(provider.OpenRouter, "http://openrouter.invalid")},
+	}
+	h := New(Config{AdminToken: token, Cache: cache}, providers, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	app := fiber.New(fiber.Config{ErrorHandler: func(c *fiber.Ctx, err error) error {
+		var ae *Error
+		if errors.As(err, &ae) {
+			return c.Status(ae.Status).JSON(fiber.Map{"error": ae.Message})
+		}
+		return fiber.DefaultErrorHandler(c, err)
+	}})
+	h.Routes(app)
+	return app
+}
+
+func TestCacheRoutes(t *testing.T) {
+	t.Parallel()
+	figures := map[string]respcache.Stats{
+		provider.Ollama:     {Entries: 3, Bytes: 900, Hits: 5, Misses: 4},
+		provider.OpenRouter: {Entries: 1, Bytes: 10, Hits: 0, Misses: 1},
+	}
+	tests := []struct {
+		name         string
+		cache        ResponseCache
+		method, path string
+		status       int
+		body         string
+	}{
+		{"off", nil, "GET", "/admin/cache/stats", 200, `{"enabled":false,"entries":0,"hits":0,"misses":0,"bytes":0}`},
+		{"off clear", nil, "POST", "/admin/cache/clear", 200, `{"cleared":0}`},
+		{"stats", &fakeCache{stats: figures}, "GET", "/admin/cache/stats", 200,
+			`{"enabled":true,"entries":3,"hits":5,"misses":4,"bytes":900}`},
+		{"stats of openrouter", &fakeCache{stats: figures}, "GET", "/admin/cache/stats?provider=openrouter", 200,
+			`{"enabled":true,"entries":1,"hits":0,"misses":1,"bytes":10}`},
+		{"clear", &fakeCache{stats: figures}, "POST", "/admin/cache/clear?provider=ollama", 200, `{"cleared":3}`},
+		{"unknown provider", &fakeCache{stats: figures}, "POST", "/admin/cache/clear?provider=bogus", 400,
+			`{"error":"unknown provider \"bogus\": use ollama or openrouter"}`},
+		{"cache down", &fakeCache{err: errors.New("redis: connection refused")}, "GET", "/admin/cache/stats", 503,
+			`{"error":"the response cache does not answer: redis: connection refused"}`},
+		{"cache down clear", &fakeCache{err: errors.New("redis: connection refused")}, "POST", "/admin/cache/clear", 503,
+			`{"error":"the response cache does not answer: redis: connection refused"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			app := newCacheApp(t, tt.cache)
+			status, body := send(t, app, tt.method, tt.path, "Bearer right-admin-token-0123456789")
+			if status != tt.status || body != tt.body {
+				t.Errorf("%s %s: %d %s, want %d %s", tt.method, tt.path, status, body, tt.status, tt.body)
+			}
+		})
+	}
+}
