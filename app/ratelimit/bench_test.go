@@ -26,7 +26,7 @@ func benchLimiter(b *testing.B, lim ratelimit.Limiter) {
 func BenchmarkMemoryAllow(b *testing.B) { benchLimiter(b, ratelimit.NewMemory(nil)) }
 
 func BenchmarkRedisAllow(b *testing.B) {
-	lim := ratelimit.NewRedis(newClient(b, redistest.URL(b)))
+	lim := ratelimit.NewRedis(redistest.Client(b, redistest.URL(b)))
 	b.Cleanup(lim.Close)
 	benchLimiter(b, lim)
 }

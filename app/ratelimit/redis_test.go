@@ -11,22 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/keypool/keypool/app/ratelimit"
 	"github.com/keypool/keypool/app/ratelimit/redistest"
 )
-
-func newClient(t testing.TB, url string) *redis.Client {
-	t.Helper()
-	opt, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := redis.NewClient(opt)
-	t.Cleanup(func() { c.Close() })
-	return c
-}
 
 func uniqueKey(prefix string) string {
 	b := make([]byte, 8)
@@ -38,7 +25,7 @@ func uniqueKey(prefix string) string {
 func TestRedisLimitShared(t *testing.T) {
 	t.Parallel()
 	url := redistest.URL(t)
-	a, b := ratelimit.NewRedis(newClient(t, url)), ratelimit.NewRedis(newClient(t, url))
+	a, b := ratelimit.NewRedis(redistest.Client(t, url)), ratelimit.NewRedis(redistest.Client(t, url))
 	t.Cleanup(a.Close)
 	t.Cleanup(b.Close)
 	ctx := context.Background()
@@ -73,7 +60,7 @@ func TestRedisLimitShared(t *testing.T) {
 
 func TestRedisCharge(t *testing.T) {
 	t.Parallel()
-	client := newClient(t, redistest.URL(t))
+	client := redistest.Client(t, redistest.URL(t))
 	lim := ratelimit.NewRedis(client)
 	t.Cleanup(lim.Close)
 	ctx := context.Background()
@@ -100,7 +87,7 @@ func TestRedisCharge(t *testing.T) {
 func TestRedisFallback(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
-	client := newClient(t, srv.URL())
+	client := redistest.Client(t, srv.URL())
 	var logs syncBuffer
 	rl := ratelimit.NewRedis(client)
 	t.Cleanup(rl.Close)
@@ -170,7 +157,7 @@ func (b *syncBuffer) String() string {
 // next one as it slides out.
 func TestRedisSlides(t *testing.T) {
 	t.Parallel()
-	lim := ratelimit.NewRedis(newClient(t, redistest.URL(t)))
+	lim := ratelimit.NewRedis(redistest.Client(t, redistest.URL(t)))
 	t.Cleanup(lim.Close)
 	ctx := context.Background()
 	key, l := uniqueKey("test:slide:"), ratelimit.Limit{Count: 10, Window: 2 * time.Second}
@@ -202,7 +189,7 @@ func TestRedisSlides(t *testing.T) {
 // mid-window (a Redis restart) gets it again when re-created.
 func TestRedisExpiry(t *testing.T) {
 	t.Parallel()
-	client := newClient(t, redistest.URL(t))
+	client := redistest.Client(t, redistest.URL(t))
 	lim := ratelimit.NewRedis(client)
 	t.Cleanup(lim.Close)
 	ctx := context.Background()

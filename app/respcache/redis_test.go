@@ -11,23 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/keypool/keypool/app/ratelimit/redistest"
 	"github.com/keypool/keypool/app/respcache"
 )
-
-func newClient(t testing.TB, url string) *redis.Client {
-	t.Helper()
-	opt, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = 500*time.Millisecond, 500*time.Millisecond, 500*time.Millisecond
-	c := redis.NewClient(opt)
-	t.Cleanup(func() { c.Close() })
-	return c
-}
 
 // testPrefix is a key prefix no other test (nor an earlier run) uses.
 func testPrefix() string {
@@ -40,7 +26,7 @@ func testPrefix() string {
 // whose keys are deleted when the test ends.
 func newRedis(t *testing.T, ttl time.Duration) *respcache.Redis {
 	t.Helper()
-	rdb := newClient(t, redistest.URL(t))
+	rdb := redistest.Client(t, redistest.URL(t))
 	prefix := testPrefix()
 	t.Cleanup(func() {
 		ctx := context.Background()
@@ -80,8 +66,8 @@ func TestRedisShared(t *testing.T) {
 	ctx := context.Background()
 	url := redistest.URL(t)
 	prefix := testPrefix()
-	a := respcache.NewRedis(newClient(t, url), respcache.RedisOptions{TTL: time.Hour, Prefix: prefix})
-	b := respcache.NewRedis(newClient(t, url), respcache.RedisOptions{TTL: time.Hour, Prefix: prefix})
+	a := respcache.NewRedis(redistest.Client(t, url), respcache.RedisOptions{TTL: time.Hour, Prefix: prefix})
+	b := respcache.NewRedis(redistest.Client(t, url), respcache.RedisOptions{TTL: time.Hour, Prefix: prefix})
 	t.Cleanup(func() { a.Clear(ctx, "ollama") })
 	k := key("ollama", "a")
 	a.Set(ctx, k, entry(100))
@@ -123,7 +109,7 @@ func TestRedisOutage(t *testing.T) {
 	srv := redistest.Start(t)
 	var logs syncBuffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
-	c := respcache.NewRedis(newClient(t, srv.URL()), respcache.RedisOptions{TTL: time.Hour, Log: log, RetryAfter: 50 * time.Millisecond, Timeout: 100 * time.Millisecond})
+	c := respcache.NewRedis(redistest.Client(t, srv.URL()), respcache.RedisOptions{TTL: time.Hour, Log: log, RetryAfter: 50 * time.Millisecond, Timeout: 100 * time.Millisecond})
 	ctx := context.Background()
 	k := key("ollama", "a")
 	c.Set(ctx, k, entry(100))
@@ -176,7 +162,7 @@ func TestRedisOutage(t *testing.T) {
 func TestRedisCanceledIsNoOutage(t *testing.T) {
 	t.Parallel()
 	var logs syncBuffer
-	rdb := newClient(t, redistest.URL(t))
+	rdb := redistest.Client(t, redistest.URL(t))
 	prefix := testPrefix()
 	c := respcache.NewRedis(rdb, respcache.RedisOptions{TTL: time.Hour, Prefix: prefix, Log: slog.New(slog.NewTextHandler(&logs, nil))})
 	canceled, cancel := context.WithCancel(context.Background())

@@ -101,3 +101,18 @@ func (s *Server) Restart() {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// Client returns a client of the Redis at url, closed when the test ends,
+// with the gateway's short timeouts (500 ms), so that a stopped server
+// shows up as errors at once rather than as hangs.
+func Client(t testing.TB, url string) *redis.Client {
+	t.Helper()
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = 500*time.Millisecond, 500*time.Millisecond, 500*time.Millisecond
+	c := redis.NewClient(opt)
+	t.Cleanup(func() { c.Close() })
+	return c
+}
