@@ -114,7 +114,10 @@ func newTransport(headerTimeout time.Duration) *http.Transport {
 		ResponseHeaderTimeout: headerTimeout,
 		ExpectContinueTimeout: time.Second,
 		DisableCompression:    true,
-		WriteBufferSize:       32 << 10,
-		ReadBufferSize:        32 << 10,
+		// Chat bodies are a few KB and answers are read line by line or
+		// whole; bigger buffers only cost memory per connection (64 KB
+		// each at 32 KB apiece: 128 MB at 2,000 requests in flight).
+		WriteBufferSize: 4 << 10,
+		ReadBufferSize:  8 << 10,
 	}
 }
