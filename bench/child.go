@@ -22,15 +22,17 @@ type logFunc func(format string, a ...any)
 
 // gatewayProc is the gateway running as a child process.
 type gatewayProc struct {
-	cmd        *exec.Cmd
-	dir        string // temp dir: data, binary
-	url        string
-	adminToken string
-	pprofURL   string // "" unless the child serves pprof
-	what       string // how the child was started, for the report
-	exited     chan struct{}
-	waitErr    error
-	clkTck     int64
+	cmd          *exec.Cmd
+	dir          string // temp dir: data, binary
+	url          string
+	adminToken   string
+	metricsToken string   // the child's METRICS_TOKEN, for scraping /metrics
+	environ      []string // the child's whole environment
+	pprofURL     string   // "" unless the child serves pprof
+	what         string   // how the child was started, for the report
+	exited       chan struct{}
+	waitErr      error
+	clkTck       int64
 }
 
 // startGateway builds (or reuses) the gateway binary, starts it on a free
@@ -40,7 +42,8 @@ func startGateway(ctx context.Context, o options, upstreamURL string, logf logFu
 	if err != nil {
 		return nil, err
 	}
-	g := &gatewayProc{dir: dir, adminToken: randomToken(), exited: make(chan struct{}), clkTck: clockTicks()}
+	g := &gatewayProc{dir: dir, adminToken: randomToken("bench-admin-"), metricsToken: randomToken("bench-metrics-"),
+		exited: make(chan struct{}), clkTck: clockTicks()}
 	ok := false
 	defer func() {
 		if !ok {
@@ -82,6 +85,8 @@ func startGateway(ctx context.Context, o options, upstreamURL string, logf logFu
 		env = append(env, pprofEnv+"="+pprofAddr)
 	}
 
+	g.environ = env
+	g.metricsToken = g.setting("METRICS_TOKEN", "")
 	g.cmd = exec.Command(bin, args...)
 	g.cmd.Dir = dir // no stray .env from the caller's directory
 	g.cmd.Env = env
@@ -107,6 +112,7 @@ func (g *gatewayProc) env(o options, addr, upstreamURL string) []string {
 		"DATA_DIR=" + filepath.Join(g.dir, "data"),
 		"DATABASE_URL=" + o.databaseURL,
 		"ADMIN_TOKEN=" + g.adminToken,
+		"METRICS_TOKEN=" + g.metricsToken,
 		"LISTEN_ADDR=" + addr,
 		"LOG_LEVEL=warn",
 		"OLLAMA_BASE_URL=" + upstreamURL,
@@ -145,7 +151,12 @@ func (g *gatewayProc) waitHealthy(ctx context.Context, limit time.Duration) erro
 	deadline := time.Now().Add(limit)
 	client := &http.Client{Timeout: 2 * time.Second}
 	for {
-		resp, err := client.Get(g.url + "/health")
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, g.url+"/health", nil)
+		if err != nil {
+			return err
+		}
+		req.Close = true // no idle connection left in the gateway
+		resp, err := client.Do(req)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -190,8 +201,20 @@ func freeAddr() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-func randomToken() string {
+// setting is the value of a variable in the child's environment (the last
+// one wins, as -gateway-env may override the bench's), or def.
+func (g *gatewayProc) setting(name, def string) string {
+	v := def
+	for _, kv := range g.environ {
+		if val, ok := strings.CutPrefix(kv, name+"="); ok {
+			v = val
+		}
+	}
+	return v
+}
+
+func randomToken(prefix string) string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
-	return "bench-admin-" + hex.EncodeToString(b)
+	return prefix + hex.EncodeToString(b)
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"net/url"
+	"sort"
 )
 
 // errorCounts counts failures by a message without the parts that change
@@ -41,4 +42,14 @@ func (e errorCounts) total() int {
 		n += c
 	}
 	return n
+}
+
+// sorted returns the messages in alphabetical order.
+func (e errorCounts) sorted() []string {
+	msgs := make([]string, 0, len(e))
+	for m := range e {
+		msgs = append(msgs, m)
+	}
+	sort.Strings(msgs)
+	return msgs
 }

@@ -16,11 +16,19 @@ import (
 // loadSpec is one pass of load: what the clients send and for how long.
 type loadSpec struct {
 	stream           bool
+	sseClients       int // with stream false: this many clients (the first ones) stream, the others send JSON
 	chunks           int // content chunks a stream must carry before [DONE]
 	clients          int
 	warmup, duration time.Duration
 	rate             float64 // requests per second; 0 = closed loop, as fast as the clients go
+	// ramp spreads the clients' first requests evenly over this long, so
+	// that thousands of slow answers do not start, and then tick, in step.
+	ramp time.Duration
+	live *series // nil, or collects the window's answers interval by interval as they come
 }
+
+// streams reports whether client i asks for streams.
+func (s loadSpec) streams(i int) bool { return s.stream || i < s.sseClients }
 
 // target is where a pass sends its requests.
 type target struct {
@@ -57,12 +65,18 @@ func runLoad(ctx context.Context, t target, spec loadSpec, atStart, atEnd func()
 		tickets = make(chan struct{}, 4*spec.clients)
 		go pacer.run(ctx, spec.rate, win, tickets)
 	}
-	body := chatBody(spec.stream)
+	if spec.live != nil {
+		spec.live.begin(win.start)
+	}
+	jsonBody, sseBody := chatBody(false), chatBody(true)
 	workers := make([]*worker, spec.clients)
 	var wg sync.WaitGroup
 	for i := range workers {
-		w := &worker{id: i, client: client, t: t, spec: spec, body: body, win: win,
+		w := &worker{id: i, client: client, t: t, spec: spec, body: jsonBody, win: win,
 			br: bufio.NewReaderSize(nil, 16<<10), errs: errorCounts{}}
+		if spec.streams(i) {
+			w.stream, w.body = true, sseBody
+		}
 		workers[i] = w
 		wg.Go(func() { w.loop(ctx, tickets) })
 	}
@@ -74,9 +88,10 @@ func runLoad(ctx context.Context, t target, spec loadSpec, atStart, atEnd func()
 	}
 	wg.Wait()
 
-	r := result{target: t.name, window: spec.duration, rate: spec.rate, missed: pacer.missed, errs: errorCounts{}}
+	r := result{target: t.name, clients: spec.clients, window: spec.duration, rate: spec.rate, missed: pacer.missed, errs: errorCounts{}}
 	for _, w := range workers {
 		r.ok += w.ok
+		r.good += w.good
 		r.lat = append(r.lat, w.lat...)
 		r.errs.merge(w.errs)
 	}
@@ -115,6 +130,7 @@ type worker struct {
 	client *http.Client
 	t      target
 	spec   loadSpec
+	stream bool // this client asks for streams
 	body   []byte
 	win    window
 	br     *bufio.Reader
@@ -123,12 +139,16 @@ type worker struct {
 
 	ok   int             // good answers completed inside the window
 	lat  []time.Duration // their latencies
+	good int             // good answers of the whole pass, warm-up and stragglers included
 	errs errorCounts     // failures of the whole pass, warm-up included
 }
 
 // loop sends requests until the window ends (closed loop) or tickets is
 // closed (paced).
 func (w *worker) loop(ctx context.Context, tickets <-chan struct{}) {
+	if w.spec.ramp > 0 && !sleepUntil(ctx, time.Now().Add(w.spec.ramp*time.Duration(w.id)/time.Duration(w.spec.clients))) {
+		return
+	}
 	for {
 		if tickets == nil {
 			if ctx.Err() != nil || !time.Now().Before(w.win.end) {
@@ -145,9 +165,18 @@ func (w *worker) loop(ctx context.Context, tickets <-chan struct{}) {
 			return // interrupted or past the grace period: not the target's fault
 		case err != nil:
 			w.errs.add(err)
-		case w.win.holds(t1):
-			w.ok++
-			w.lat = append(w.lat, t1.Sub(t0))
+			if w.spec.live != nil && w.win.holds(t1) {
+				w.spec.live.fail(t1.Sub(w.win.start))
+			}
+		default:
+			w.good++
+			if w.win.holds(t1) {
+				w.ok++
+				w.lat = append(w.lat, t1.Sub(t0))
+				if w.spec.live != nil {
+					w.spec.live.add(t1.Sub(w.win.start), t1.Sub(t0))
+				}
+			}
 		}
 	}
 }
@@ -161,7 +190,7 @@ func (w *worker) do(ctx context.Context) error {
 	req.Header["Authorization"] = []string{w.t.auth[(w.id+w.n*w.spec.clients)%len(w.t.auth)]}
 	req.Header["Content-Type"] = []string{"application/json"}
 	w.n++
-	if w.spec.stream {
+	if w.stream {
 		req.Header["Accept"] = []string{"text/event-stream"}
 	}
 	resp, err := w.client.Do(req)
@@ -173,7 +202,7 @@ func (w *worker) do(ctx context.Context) error {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
 		return fmt.Errorf("status %d: %s", resp.StatusCode, bytes.TrimSpace(msg))
 	}
-	if w.spec.stream {
+	if w.stream {
 		return w.readStream(resp.Body)
 	}
 	w.buf.Reset()

@@ -6,6 +6,15 @@
 //	go run ./bench -d 10s -c 64
 //	go run ./bench -keys 100000 -d 5s
 //
+// Two other modes run instead of the table: -sustained (endurance: the
+// gateway saturated for a long time, reported interval by interval, then
+// its statistics checked against what the clients and the upstream
+// counted) and -concurrency (thousands of slow clients at once, with the
+// gateway's goroutines and memory before, at the peak and after).
+//
+//	go run ./bench -sustained 120s
+//	go run ./bench -concurrency
+//
 // The fake upstream and the load generator run in this process; the
 // gateway runs as a child process (the keypool binary built from the
 // module root), so its CPU time and memory can be read from /proc alone.
@@ -14,14 +23,11 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
-	"time"
 )
 
 func main() {
@@ -33,86 +39,10 @@ func main() {
 	}
 }
 
-// options are the command's flags.
-type options struct {
-	duration    time.Duration
-	warmup      time.Duration
-	clients     int
-	keys        int
-	chunks      int
-	scenarios   []string
-	databaseURL string
-	stats       bool
-	retries     int
-	cpuProfile  string   // file prefix for the gateway's CPU profiles; "" = none
-	gatewayBin  string   // prebuilt gateway binary; "" = go build the module root
-	gatewayEnv  []string // extra NAME=value for the gateway only
-	childMode   bool     // internal: this process is the profiled gateway child
-}
-
-func parseFlags(args []string, stderr io.Writer) (options, error) {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var o options
-	var scenarios, stats string
-	fs.DurationVar(&o.duration, "d", 10*time.Second, "measured duration of each run (after the warm-up)")
-	fs.DurationVar(&o.warmup, "warmup", time.Second, "warm-up before each measured run")
-	fs.IntVar(&o.clients, "c", 64, "concurrent clients")
-	fs.IntVar(&o.keys, "keys", 100, "upstream keys imported into the gateway (in batches of 10,000)")
-	fs.IntVar(&o.chunks, "chunks", 20, "SSE content chunks per streamed answer")
-	fs.StringVar(&scenarios, "scenarios", "json,sse", "comma-separated scenarios: json, sse")
-	fs.StringVar(&o.databaseURL, "database-url", "", "PostgreSQL URL for the gateway (empty: SQLite in a temp dir); use a scratch database")
-	fs.StringVar(&stats, "stats", "on", "statistics on|off (passed to the gateway as STATS_ENABLED)")
-	fs.IntVar(&o.retries, "retries", 5, "run a pass again, up to this many times, when other processes disturbed it")
-	fs.StringVar(&o.cpuProfile, "cpuprofile-gateway", "", "write the gateway's CPU profile of each peak run to `prefix`-<scenario>.pprof (runs the gateway as a profiling child of this binary)")
-	fs.StringVar(&o.gatewayBin, "gateway-bin", "", "use this keypool binary instead of building one")
-	fs.Func("gateway-env", "extra `NAME=value` in the gateway's environment only (repeatable), e.g. GOMEMLIMIT=80MiB", func(v string) error {
-		if !strings.Contains(v, "=") {
-			return fmt.Errorf("want NAME=value, not %q", v)
-		}
-		o.gatewayEnv = append(o.gatewayEnv, v)
-		return nil
-	})
-	fs.BoolVar(&o.childMode, childFlag, false, "internal: serve the gateway with a pprof endpoint (used by -cpuprofile-gateway)")
-	if err := fs.Parse(args); err != nil {
-		return o, err
-	}
-	if o.childMode {
-		return o, nil
-	}
-	switch stats {
-	case "on", "off":
-		o.stats = stats == "on"
-	default:
-		return o, fmt.Errorf("-stats must be on or off, not %q", stats)
-	}
-	for _, s := range strings.Split(scenarios, ",") {
-		switch s = strings.TrimSpace(s); s {
-		case "json", "sse":
-			o.scenarios = append(o.scenarios, s)
-		case "":
-		default:
-			return o, fmt.Errorf("unknown scenario %q (want json, sse)", s)
-		}
-	}
-	switch {
-	case o.duration <= 0 || o.warmup < 0 || o.retries < 0:
-		return o, fmt.Errorf("-d must be positive, -warmup and -retries not negative")
-	case o.clients <= 0:
-		return o, fmt.Errorf("-c must be positive")
-	case o.keys <= 0:
-		return o, fmt.Errorf("-keys must be positive")
-	case o.chunks <= 0:
-		return o, fmt.Errorf("-chunks must be positive")
-	case len(o.scenarios) == 0:
-		return o, fmt.Errorf("-scenarios names none")
-	}
-	return o, nil
-}
-
 // run is the whole command: start the fake upstream and the gateway, load
-// keys, run every scenario direct and through the gateway, then the
-// half-peak latency pass, printing the table as rows complete.
+// keys, then run the mode asked for. The default runs every scenario
+// direct and through the gateway, then the half-peak latency pass,
+// printing the table as rows complete.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o, err := parseFlags(args, stderr)
 	if err != nil {
@@ -143,9 +73,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.cpuProfile != "" {
 		saveHeap(ctx, gw, o.cpuProfile+"-heap-keys.pprof", logf)
 	}
-	b := &bench{o: o, gw: gw, rep: rep, logf: logf,
+	b := &bench{o: o, gw: gw, up: up, rep: rep, logf: logf,
 		direct:  target{name: "direct", url: up.url + "/v1/chat/completions", auth: bearers(keys)},
 		through: target{name: "gateway", url: gw.url + "/v1/chat/completions", auth: bearers([]string{token})},
+	}
+	switch {
+	case o.sustained > 0:
+		return b.runSustained(ctx)
+	case o.concurrency:
+		return b.runConcurrency(ctx)
 	}
 	rep.header()
 	if err := b.runAll(ctx); err != nil {
@@ -163,6 +99,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 type bench struct {
 	o               options
 	gw              *gatewayProc
+	up              *upstream
 	rep             *report
 	logf            logFunc
 	direct, through target

@@ -10,10 +10,12 @@ import (
 // result is what one pass measured.
 type result struct {
 	target  string
+	clients int
 	window  time.Duration
-	rate    float64 // paced passes: the rate asked for
-	missed  int     // paced passes: tickets dropped because every client was busy
-	ok      int
+	rate    float64         // paced passes: the rate asked for
+	missed  int             // paced passes: tickets dropped because every client was busy
+	ok      int             // good answers inside the window
+	good    int             // good answers of the whole pass, warm-up and stragglers included
 	lat     []time.Duration // sorted
 	errs    errorCounts
 	gwCPU   time.Duration // CPU time of the gateway process inside the window

@@ -6,7 +6,6 @@ import (
 	"os"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 )
@@ -54,6 +53,13 @@ const rowFormat = "%-10s %-8s %9s %9s %9s %6s %7s %10s %8s %8s %8s\n"
 
 // header prints the settings and the column titles.
 func (r *report) header() {
+	r.settings(fmt.Sprintf("%d clients, %s measured after %s warm-up, chat body %d bytes, SSE %d chunks",
+		r.o.clients, r.o.duration, r.o.warmup, r.bodyBytes, r.o.chunks))
+	fmt.Fprintf(r.w, rowFormat, "scenario", "target", "req/s", "p50", "p99", "ratio", "errors", "gw cpu/req", "gw cpu", "bench", "other")
+}
+
+// settings prints what was measured and how; load describes the clients.
+func (r *report) settings(load string) {
 	host, _ := os.Hostname()
 	db := "SQLite (temp DATA_DIR)"
 	if r.o.databaseURL != "" {
@@ -62,11 +68,9 @@ func (r *report) header() {
 	fmt.Fprintf(r.w, "keypool bench  %s  host %s: %d CPUs, GOMAXPROCS %d, %s\n",
 		time.Now().Format("2006-01-02 15:04 MST"), host, runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())
 	fmt.Fprintf(r.w, "gateway: %s; %s; stats %s\n", r.gwWhat, db, onOff(r.o.stats))
-	fmt.Fprintf(r.w, "load: %d clients, %s measured after %s warm-up, chat body %d bytes, SSE %d chunks\n",
-		r.o.clients, r.o.duration, r.o.warmup, r.bodyBytes, r.o.chunks)
+	fmt.Fprintf(r.w, "load: %s\n", load)
 	fmt.Fprintf(r.w, "keys: %d imported in %s (pool: %d total, %d available)\n\n",
 		r.o.keys, r.importTime.Round(time.Millisecond), r.poolTotal, r.poolAvailable)
-	fmt.Fprintf(r.w, rowFormat, "scenario", "target", "req/s", "p50", "p99", "ratio", "errors", "gw cpu/req", "gw cpu", "bench", "other")
 }
 
 // row prints one pass; direct is the matching direct pass for a gateway
@@ -95,12 +99,7 @@ func (r *report) row(scenario string, res result, direct *result) {
 
 // errors lists what went wrong in a pass, so that no error goes unseen.
 func (r *report) errors(scenario string, res result) {
-	msgs := make([]string, 0, len(res.errs))
-	for m := range res.errs {
-		msgs = append(msgs, m)
-	}
-	sort.Strings(msgs)
-	for _, m := range msgs {
+	for _, m := range res.errs.sorted() {
 		fmt.Fprintf(r.w, "    ! %s %s: %d× %s\n", scenario, res.target, res.errs[m], m)
 	}
 	if other := res.otherCPU.Seconds() / res.window.Seconds(); other > maxOtherCores {

@@ -18,8 +18,9 @@ import (
 
 // upstream is the fake upstream, served in this process.
 type upstream struct {
-	url string
-	srv *http.Server
+	url  string
+	srv  *http.Server
+	fake *fakeupstream.Server // its counters and options
 }
 
 func startUpstream(chunks int) (*upstream, error) {
@@ -27,9 +28,10 @@ func startUpstream(chunks int) (*upstream, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv := &http.Server{Handler: fakeupstream.New(fakeupstream.Options{Chunks: chunks}), ReadHeaderTimeout: 10 * time.Second}
+	fake := fakeupstream.New(fakeupstream.Options{Chunks: chunks})
+	srv := &http.Server{Handler: fake, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
-	return &upstream{url: "http://" + ln.Addr().String(), srv: srv}, nil
+	return &upstream{url: "http://" + ln.Addr().String(), srv: srv, fake: fake}, nil
 }
 
 func (u *upstream) close() { u.srv.Close() }
@@ -123,6 +125,9 @@ func (g *gatewayProc) get(ctx context.Context, path string, out any) error {
 }
 
 func doJSON(req *http.Request, want int, out any) error {
+	// No idle connection stays behind in the gateway: its goroutines and
+	// memory at rest are then its own (see -concurrency).
+	req.Close = true
 	client := &http.Client{Timeout: 5 * time.Minute}
 	resp, err := client.Do(req)
 	if err != nil {
