@@ -143,6 +143,7 @@ func (g *Gateway) build(ctx context.Context, opts Options) error {
 		CacheAll:          g.cfg.CacheAll,
 	}, rec, g.log)
 	g.goBackground(func() { g.proxy.Run(bgCtx) })
+	g.goBackground(func() { g.releaseMemory(bgCtx) })
 
 	if err := g.buildHandlers(); err != nil {
 		return err

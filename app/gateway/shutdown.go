@@ -44,9 +44,17 @@ func (t *connTracker) closeAll() {
 }
 
 // handlers counts requests whose handler is running.
-type handlers struct{ n atomic.Int64 }
+type handlers struct {
+	n atomic.Int64 // running now
+	// served counts client-route requests since the start: whether the
+	// gateway was idle (health checks and scrapes do not count).
+	served atomic.Int64
+}
 
 func (h *handlers) middleware(c *fiber.Ctx) error {
+	if isClientPath(c.Path()) {
+		h.served.Add(1)
+	}
 	h.n.Add(1)
 	defer h.n.Add(-1)
 	return c.Next()
