@@ -3,11 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/keypool/keypool/app/logtest"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -23,7 +23,7 @@ func TestRunServesAndPrintsAdminTokenOnce(t *testing.T) {
 
 	for start := 1; start <= 2; start++ {
 		ctx, cancel := context.WithCancel(context.Background())
-		var out syncWriter
+		var out logtest.Buffer
 		done := make(chan error, 1)
 		go func() { done <- run(ctx, nil, getenv, &out) }()
 		deadline := time.Now().Add(10 * time.Second)
@@ -86,21 +86,4 @@ func freeAddr(t *testing.T) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
-}
-
-type syncWriter struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (w *syncWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.Write(p)
-}
-
-func (w *syncWriter) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.String()
 }

@@ -12,13 +12,13 @@ import (
 	"os"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/keypool/keypool/app/config"
 	"github.com/keypool/keypool/app/fakeupstream"
 	"github.com/keypool/keypool/app/gateway"
+	"github.com/keypool/keypool/app/logtest"
 	"github.com/keypool/keypool/app/store/storetest"
 	"github.com/keypool/keypool/app/tokens"
 )
@@ -33,7 +33,7 @@ type testEnv struct {
 	gw       *gateway.Gateway
 	cfg      config.Config
 	url      string
-	logs     *syncBuffer
+	logs     *logtest.Buffer
 	stopped  bool
 }
 
@@ -60,7 +60,7 @@ func newTestEnv(t testing.TB, dialect string, env map[string]string) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &testEnv{t: t, fake: fake, upstream: up, cfg: cfg, logs: &syncBuffer{}}
+	e := &testEnv{t: t, fake: fake, upstream: up, cfg: cfg, logs: &logtest.Buffer{}}
 	e.start()
 	t.Cleanup(e.stop)
 	return e
@@ -223,24 +223,6 @@ func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // fakeupstream401Quoting is a 401 whose message quotes the refused key, as

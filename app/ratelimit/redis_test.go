@@ -1,16 +1,15 @@
 package ratelimit_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/keypool/keypool/app/logtest"
 	"github.com/keypool/keypool/app/ratelimit"
 	"github.com/keypool/keypool/app/ratelimit/redistest"
 )
@@ -88,7 +87,7 @@ func TestRedisFallback(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
 	client := redistest.Client(t, srv.URL())
-	var logs syncBuffer
+	var logs logtest.Buffer
 	rl := ratelimit.NewRedis(client)
 	t.Cleanup(rl.Close)
 	f := ratelimit.NewFallback(rl, ratelimit.NewMemory(nil),
@@ -134,23 +133,6 @@ func TestRedisFallback(t *testing.T) {
 	if !strings.Contains(logs.String(), "redis is back") {
 		t.Fatalf("no recovery log:\n%s", logs.String())
 	}
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // The previous window's count, read once per window, still weighs on the

@@ -1,16 +1,15 @@
 package respcache_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/keypool/keypool/app/logtest"
 	"github.com/keypool/keypool/app/ratelimit/redistest"
 	"github.com/keypool/keypool/app/respcache"
 )
@@ -107,7 +106,7 @@ func TestRedisClearMany(t *testing.T) {
 func TestRedisOutage(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
-	var logs syncBuffer
+	var logs logtest.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	c := respcache.NewRedis(redistest.Client(t, srv.URL()), respcache.RedisOptions{TTL: time.Hour, Log: log, RetryAfter: 50 * time.Millisecond, Timeout: 100 * time.Millisecond})
 	ctx := context.Background()
@@ -161,7 +160,7 @@ func TestRedisOutage(t *testing.T) {
 // A request that went away does not mark Redis down.
 func TestRedisCanceledIsNoOutage(t *testing.T) {
 	t.Parallel()
-	var logs syncBuffer
+	var logs logtest.Buffer
 	rdb := redistest.Client(t, redistest.URL(t))
 	prefix := testPrefix()
 	c := respcache.NewRedis(rdb, respcache.RedisOptions{TTL: time.Hour, Prefix: prefix, Log: slog.New(slog.NewTextHandler(&logs, nil))})
@@ -174,22 +173,4 @@ func TestRedisCanceledIsNoOutage(t *testing.T) {
 	if _, ok := c.Get(ctx, key("ollama", "a")); !ok || logs.String() != "" {
 		t.Errorf("after a canceled call: hit %v, logs %q", ok, logs.String())
 	}
-}
-
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
