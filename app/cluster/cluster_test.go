@@ -291,3 +291,28 @@ func TestReceiveIgnores(t *testing.T) {
 		t.Errorf("a peer's switch: switched %d, received %d, want 1 and 1", in.switched.Load(), in.cl.Received())
 	}
 }
+
+// A Redis that is down when the instances start does not stop them: they
+// subscribe once it is up, and hear each other from then on.
+func TestRedisDownAtStart(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := storetest.Open(t, migrations.Postgres)
+	st := store.New(db, "ollama_api")
+	if _, err := st.InsertKeys(ctx, keyRows("sk-a", "sk-b")); err != nil {
+		t.Fatal(err)
+	}
+	srv := redistest.Start(t)
+	srv.Stop()
+	newBus := redisBuses(srv.URL())(t, db)
+	a, b := start(t, st, newBus(), 0), start(t, st, newBus(), 0)
+	time.Sleep(300 * time.Millisecond)
+	if a.cl.Status().Listening || b.cl.Status().Listening {
+		t.Fatal("listening while Redis is down")
+	}
+	srv.Restart()
+	within(t, 10*time.Second, "both subscribed once Redis is up", func() bool { return a.cl.Status().Listening && b.cl.Status().Listening })
+	k, _ := a.pool.Get("sk-a")
+	a.pool.Mark(k, pool.Invalid, time.Time{})
+	within(t, 2*time.Second, "b skips the key a failed", func() bool { return slices.Equal(picks(b.pool), []string{"sk-b"}) })
+}
