@@ -65,7 +65,9 @@ type Cluster struct {
 	wake     chan struct{}                      // something is waiting to be sent
 	resync   chan struct{}                      // the bus reconnected: resync now
 
-	received  atomic.Int64 // messages from other instances applied, for tests and logs
+	received  atomic.Int64 // messages from other instances applied
+	sent      atomic.Int64 // messages published
+	lost      atomic.Int64 // messages the bus refused (the resync brings what they said)
 	listening atomic.Bool  // the bus has subscribed at least once
 	failing   atomic.Bool  // publishing fails; logged once until it works again
 }
@@ -133,6 +135,18 @@ func (c *Cluster) poke() {
 
 // Received counts the messages from other instances applied so far.
 func (c *Cluster) Received() int64 { return c.received.Load() }
+
+// Counts are the messages this instance sent, received and failed to send,
+// for /metrics.
+type Counts struct{ Sent, Received, Lost int64 }
+
+// Counts reads the message counters; a nil Cluster has none.
+func (c *Cluster) Counts() Counts {
+	if c == nil {
+		return Counts{}
+	}
+	return Counts{Sent: c.sent.Load(), Received: c.received.Load(), Lost: c.lost.Load()}
+}
 
 // Status is what /health reports of the link to the other instances.
 type Status struct {

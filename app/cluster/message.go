@@ -77,6 +77,11 @@ func (c *Cluster) send(ctx context.Context, m message) {
 	sendCtx, cancel := context.WithTimeout(ctx, publishTimeout)
 	err = c.cfg.Bus.Publish(sendCtx, payload)
 	cancel()
+	if err == nil {
+		c.sent.Add(1)
+	} else if ctx.Err() == nil {
+		c.lost.Add(1)
+	}
 	switch {
 	case err != nil && ctx.Err() == nil:
 		if !c.failing.Swap(true) {

@@ -29,7 +29,7 @@ func TestTwoInstancesShareKeyStates(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			env := map[string]string{"DISABLE_OPENROUTER": "true", "STATS_FLUSH_INTERVAL": "100ms", "SYNC_INTERVAL": "0"}
+			env := map[string]string{"DISABLE_OPENROUTER": "true", "STATS_FLUSH_INTERVAL": "100ms", "SYNC_INTERVAL": "0", "METRICS_TOKEN": metricsToken}
 			for k, v := range tc.env {
 				env[k] = v
 			}
@@ -74,6 +74,9 @@ func TestTwoInstancesShareKeyStates(t *testing.T) {
 			eventually(t, 2*time.Second, "B counts the key failed", func() bool { return healthAt(t, b).Providers["ollama"].Failed == 1 })
 			t.Logf("%s: B knew of A's 401 after %v", tc.name, time.Since(start).Round(time.Millisecond))
 			send(b, 30)
+			if got := sample(scrapeMetricsAt(t, b), "keypool_cluster_messages_total", map[string]string{"direction": "received"}); got < 1 {
+				t.Errorf("B's /metrics counts %v messages received", got)
+			}
 			if n := e.fake.Counts(keys[0]).Requests; n != 1 {
 				t.Errorf("the failed key reached the upstream %d times, want only A's 1", n)
 			}

@@ -112,6 +112,7 @@ func (g *Gateway) build(ctx context.Context, opts Options) error {
 	}
 
 	if cl != nil {
+		g.metrics.WatchCluster(cl)
 		g.goBackground(func() { cl.Run(bgCtx) })
 	}
 

@@ -19,7 +19,13 @@ const metricsToken = "test-metrics-token-0123456789"
 // Prometheus's text parser.
 func scrapeMetrics(t *testing.T, e *testEnv) map[string]*dto.MetricFamily {
 	t.Helper()
-	req, _ := http.NewRequest("GET", e.url+"/metrics", nil)
+	return scrapeMetricsAt(t, e.url)
+}
+
+// scrapeMetricsAt scrapes the instance at base.
+func scrapeMetricsAt(t *testing.T, base string) map[string]*dto.MetricFamily {
+	t.Helper()
+	req, _ := http.NewRequest("GET", base+"/metrics", nil)
 	req.Header.Set("Authorization", "Bearer "+metricsToken)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

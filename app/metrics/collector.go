@@ -3,6 +3,7 @@ package metrics
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/keypool/keypool/app/cluster"
 	"github.com/keypool/keypool/app/pool"
 	"github.com/keypool/keypool/app/stats"
 )
@@ -77,4 +78,45 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(pendingDesc, prometheus.GaugeValue, float64(st.PendingRows))
 	ch <- prometheus.MustNewConstMetric(failedFlushDesc, prometheus.CounterValue, float64(st.FailedFlush))
 	ch <- prometheus.MustNewConstMetric(recordedDesc, prometheus.CounterValue, float64(st.Recorded))
+}
+
+// ClusterStatus is what the collector reads from the link to the other
+// instances.
+type ClusterStatus interface {
+	Counts() cluster.Counts
+	Status() cluster.Status
+}
+
+var (
+	clusterMessagesDesc = prometheus.NewDesc("keypool_cluster_messages_total",
+		"Messages between instances: sent, received (from others, applied), lost (the bus refused them).",
+		[]string{"direction"}, nil)
+	clusterListeningDesc = prometheus.NewDesc("keypool_cluster_listening",
+		"1 when this instance has subscribed to the bus between instances (labelled redis or postgres).",
+		[]string{"bus"}, nil)
+)
+
+// clusterCollector reads the cluster's counters at scrape time.
+type clusterCollector struct{ c ClusterStatus }
+
+// WatchCluster registers a collector of the messages between instances.
+func (m *Metrics) WatchCluster(c ClusterStatus) { m.reg.MustRegister(clusterCollector{c}) }
+
+// Describe implements prometheus.Collector.
+func (c clusterCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- clusterMessagesDesc
+	ch <- clusterListeningDesc
+}
+
+// Collect implements prometheus.Collector.
+func (c clusterCollector) Collect(ch chan<- prometheus.Metric) {
+	n, st := c.c.Counts(), c.c.Status()
+	ch <- prometheus.MustNewConstMetric(clusterMessagesDesc, prometheus.CounterValue, float64(n.Sent), "sent")
+	ch <- prometheus.MustNewConstMetric(clusterMessagesDesc, prometheus.CounterValue, float64(n.Received), "received")
+	ch <- prometheus.MustNewConstMetric(clusterMessagesDesc, prometheus.CounterValue, float64(n.Lost), "lost")
+	listening := 0.0
+	if st.Listening {
+		listening = 1
+	}
+	ch <- prometheus.MustNewConstMetric(clusterListeningDesc, prometheus.GaugeValue, listening, st.Bus)
 }

@@ -3,6 +3,8 @@ package metrics
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,6 +12,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/keypool/keypool/app/cluster"
 	"github.com/keypool/keypool/app/pool"
 	"github.com/keypool/keypool/app/stats"
 )
@@ -154,6 +157,35 @@ func TestMetricsStateCollector(t *testing.T) {
 	}
 }
 
+type fakeCluster struct {
+	n  cluster.Counts
+	st cluster.Status
+}
+
+func (f fakeCluster) Counts() cluster.Counts { return f.n }
+func (f fakeCluster) Status() cluster.Status { return f.st }
+
+func TestMetricsClusterCollector(t *testing.T) {
+	t.Parallel()
+	m := New(0)
+	m.WatchCluster(fakeCluster{n: cluster.Counts{Sent: 3, Received: 5, Lost: 1}, st: cluster.Status{Bus: "redis", Listening: true}})
+	fams := scrape(t, m)
+	for _, tt := range []struct {
+		name   string
+		labels map[string]string
+		want   float64
+	}{
+		{"keypool_cluster_messages_total", map[string]string{"direction": "sent"}, 3},
+		{"keypool_cluster_messages_total", map[string]string{"direction": "received"}, 5},
+		{"keypool_cluster_messages_total", map[string]string{"direction": "lost"}, 1},
+		{"keypool_cluster_listening", map[string]string{"bus": "redis"}, 1},
+	} {
+		if got, ok := value(fams, tt.name, tt.labels); !ok || got != tt.want {
+			t.Errorf("%s%v = %v (found %v), want %v", tt.name, tt.labels, got, ok, tt.want)
+		}
+	}
+}
+
 // The hot path: a known series is a map read and an atomic add.
 func TestMetricsRequestAllocs(t *testing.T) {
 	m := New(0)
@@ -179,4 +211,36 @@ func BenchmarkRequest(b *testing.B) {
 			i++
 		}
 	})
+}
+
+// Every Keypool metric is in the README's table.
+func TestREADMEListsEveryMetric(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := New(0)
+	m.WatchState(map[string]PoolCounter{"ollama": fakePool{}}, fakeStats{})
+	m.WatchCluster(fakeCluster{})
+	p := m.Provider("ollama")
+	p.Request("m", 200)
+	p.Upstream(time.Millisecond)
+	p.Retry()
+	p.RateLimited(ScopeIP)
+	p.CacheLookup(true)
+	p.CacheLookup(false)
+	n := 0
+	for name := range scrape(t, m) {
+		if !strings.HasPrefix(name, "keypool_") {
+			continue
+		}
+		n++
+		if !bytes.Contains(readme, []byte("`"+name)) {
+			t.Errorf("README.md does not list %s", name)
+		}
+	}
+	if n < 10 {
+		t.Errorf("only %d keypool_ metrics scraped", n)
+	}
 }
