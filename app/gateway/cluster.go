@@ -22,10 +22,9 @@ func (g *Gateway) buildCluster(ctx context.Context, first *provider.Provider) (*
 	var bus cluster.Bus
 	switch {
 	case g.limits.redis != nil:
-		// One channel per database, named by an id stored in it: instances
-		// reaching one database by different host names still meet, and
-		// deployments sharing a Redis do not.
-		id, err := store.New(g.db, first.Prefix).SettingOnce(ctx, "cluster_id", randomID())
+		// One channel per database: instances reaching one database by
+		// different host names still meet, deployments sharing a Redis do not.
+		id, err := g.deploymentID(ctx, first)
 		if err != nil {
 			return nil, err
 		}
@@ -42,8 +41,16 @@ func (g *Gateway) buildCluster(ctx context.Context, first *provider.Provider) (*
 	return cluster.New(cluster.Config{Bus: bus, Resync: g.cfg.SyncInterval, Log: g.log}), nil
 }
 
-func randomID() string {
-	b := make([]byte, 12)
+// deploymentID names this deployment's database in Redis keys and
+// channels: an id stored in the database on first use, so instances on one
+// database agree on it and deployments sharing a Redis stay apart.
+func (g *Gateway) deploymentID(ctx context.Context, first *provider.Provider) (string, error) {
+	return store.New(g.db, first.Prefix).SettingOnce(ctx, "cluster_id", randomHex(12))
+}
+
+// randomHex returns n random bytes in hex.
+func randomHex(n int) string {
+	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }

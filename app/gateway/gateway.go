@@ -146,7 +146,7 @@ func (g *Gateway) build(ctx context.Context, opts Options) error {
 	g.goBackground(func() { g.proxy.Run(bgCtx) })
 	g.goBackground(func() { g.releaseMemory(bgCtx) })
 
-	if err := g.buildHandlers(); err != nil {
+	if err := g.buildHandlers(ctx, enabled[0]); err != nil {
 		return err
 	}
 	g.app = g.newApp()
@@ -156,7 +156,7 @@ func (g *Gateway) build(ctx context.Context, opts Options) error {
 
 // buildHandlers builds the admin API and the pages; the pages read their
 // figures through the admin API's handler, so both show the same.
-func (g *Gateway) buildHandlers() error {
+func (g *Gateway) buildHandlers(ctx context.Context, first *provider.Provider) error {
 	g.api = admin.New(admin.Config{
 		AdminToken:          g.cfg.AdminToken,
 		MaxImportBytes:      g.cfg.MaxImportBytes,
@@ -171,8 +171,21 @@ func (g *Gateway) buildHandlers() error {
 		Public: g.public, Routes: func() []fiber.Route { return g.app.GetRoutes(true) }}
 	g.dash = admin.NewPages(g.api)
 	deps.Keys, deps.Imports, deps.Tokens, deps.Jobs = g.dash, g.dash, g.dash, g.dash
+	// Dashboard sessions are signed with a secret kept in the database, so
+	// they survive restarts and every instance accepts them; with Redis,
+	// CSRF tokens and sign-outs are shared too.
+	secret, err := store.New(g.db, first.Prefix).SettingOnce(ctx, "dashboard_secret", randomHex(32))
+	if err != nil {
+		return err
+	}
+	deps.SessionSecret = []byte(secret)
 	if rdb := g.limits.redis; rdb != nil {
 		deps.Redis = web.PingFunc(func(ctx context.Context) error { return rdb.Ping(ctx).Err() })
+		id, err := g.deploymentID(ctx, first)
+		if err != nil {
+			return err
+		}
+		deps.Storage = web.NewRedisStorage(rdb, "keypool:web:"+id+":")
 	}
 	pages, err := web.New(deps)
 	g.pages = pages

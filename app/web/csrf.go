@@ -20,7 +20,7 @@ const (
 // field, HTMX in the X-Csrf-Token header set on <body>. Two instances share
 // one store, so that the cookie is Secure exactly when the request came
 // over TLS.
-func newCSRF(failed fiber.ErrorHandler) fiber.Handler {
+func newCSRF(failed fiber.ErrorHandler, storage fiber.Storage) fiber.Handler {
 	cfg := csrf.Config{
 		CookieName:     csrfCookie,
 		CookiePath:     "/",
@@ -28,7 +28,7 @@ func newCSRF(failed fiber.ErrorHandler) fiber.Handler {
 		CookieSameSite: fiber.CookieSameSiteStrictMode,
 		Expiration:     12 * time.Hour,
 		ContextKey:     csrfLocal,
-		Storage:        newTokenStore(),
+		Storage:        storage,
 		ErrorHandler:   failed,
 		Extractor: func(c *fiber.Ctx) (string, error) {
 			if t := c.Get(csrf.HeaderName); t != "" {

@@ -121,7 +121,7 @@ func TestWebLimiterWindowAndBlock(t *testing.T) {
 }
 
 func TestWebSessionsRejectTamperedAndExpired(t *testing.T) {
-	s := newSessions("token", time.Hour)
+	s := newSessions("token", nil, newTokenStore(), time.Hour)
 	now := time.Now()
 	v := s.issue(now)
 	if _, ok := s.check(v, now); !ok {
@@ -137,10 +137,10 @@ func TestWebSessionsRejectTamperedAndExpired(t *testing.T) {
 	if _, ok := s.check(v, now.Add(time.Hour)); ok {
 		t.Error("expired session accepted")
 	}
-	if _, ok := newSessions("token", time.Hour).check(v, now); ok {
+	if _, ok := newSessions("token", nil, newTokenStore(), time.Hour).check(v, now); ok {
 		t.Error("session of another process accepted")
 	}
-	if _, ok := newSessions("other", time.Hour).check(v, now); ok {
+	if _, ok := newSessions("other", nil, newTokenStore(), time.Hour).check(v, now); ok {
 		t.Error("session signed for another admin token accepted")
 	}
 }
@@ -158,5 +158,25 @@ func TestWebSafeNext(t *testing.T) {
 		if got := safeNext(in); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// Two processes with one secret and one storage accept each other's
+// sessions, and a sign-out on one ends the session on both.
+func TestWebSessionsSharedSecret(t *testing.T) {
+	shared := newTokenStore()
+	a := newSessions("token", []byte("secret"), shared, time.Hour)
+	b := newSessions("token", []byte("secret"), shared, time.Hour)
+	now := time.Now()
+	v := a.issue(now)
+	if _, ok := b.check(v, now); !ok {
+		t.Fatal("b refused a's session")
+	}
+	if _, ok := newSessions("token", []byte("other"), shared, time.Hour).check(v, now); ok {
+		t.Error("a session signed with another secret accepted")
+	}
+	b.revoke(v, now)
+	if _, ok := a.check(v, now); ok {
+		t.Error("a accepts a session signed out on b")
 	}
 }

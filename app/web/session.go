@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -19,22 +18,28 @@ import (
 const sessionCookie = "kp_session"
 
 // sessions issues and checks signed session cookies. Nothing is stored
-// per session except the ids of sessions logged out before they expired.
+// per session except the ids of sessions logged out before they expired,
+// in the pages' storage (shared by instances when it is Redis).
 type sessions struct {
-	key []byte // HMAC key: derived from the admin token and a per-process secret
-	ttl time.Duration
-
-	mu      sync.Mutex
-	revoked map[string]time.Time // session id → its expiry
+	key     []byte // HMAC key: derived from the admin token and the secret
+	ttl     time.Duration
+	revoked fiber.Storage // "session-revoked:<id>" → 1, until the cookie expires
 }
 
-func newSessions(adminToken string, ttl time.Duration) *sessions {
-	secret := make([]byte, 32)
-	rand.Read(secret)
+// newSessions signs with a key derived from the admin token and secret;
+// a nil secret draws one, so sessions end with the process. Instances that
+// share the secret (and the admin token) accept each other's sessions.
+func newSessions(adminToken string, secret []byte, revoked fiber.Storage, ttl time.Duration) *sessions {
+	if secret == nil {
+		secret = make([]byte, 32)
+		rand.Read(secret)
+	}
 	mac := hmac.New(sha256.New, secret)
 	mac.Write([]byte("keypool dashboard session\x00" + adminToken))
-	return &sessions{key: mac.Sum(nil), ttl: ttl, revoked: map[string]time.Time{}}
+	return &sessions{key: mac.Sum(nil), ttl: ttl, revoked: revoked}
 }
+
+const revokedPrefix = "session-revoked:"
 
 // issue returns a new cookie value valid until now+ttl.
 func (s *sessions) issue(now time.Time) string {
@@ -59,10 +64,8 @@ func (s *sessions) check(value string, now time.Time) (id string, ok bool) {
 	if err != nil || now.Unix() >= exp {
 		return "", false
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, gone := s.revoked[parts[2]]; gone {
-		return "", false
+	if gone, err := s.revoked.Get(revokedPrefix + parts[2]); gone != nil || err != nil {
+		return "", false // logged out, or the storage cannot tell: refused
 	}
 	return parts[2], true
 }
@@ -73,14 +76,7 @@ func (s *sessions) revoke(value string, now time.Time) {
 	if !ok {
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for old, exp := range s.revoked { // forget ids whose cookies expired anyway
-		if now.After(exp) {
-			delete(s.revoked, old)
-		}
-	}
-	s.revoked[strings.Clone(id)] = now.Add(s.ttl) // Fiber reuses the cookie's bytes after the request
+	_ = s.revoked.Set(revokedPrefix+id, []byte{1}, s.ttl) // kept as long as the cookie could live
 }
 
 func (s *sessions) sign(body string) string {

@@ -62,6 +62,13 @@ type Deps struct {
 	Imports ImportService
 	Tokens  TokenService
 	Jobs    JobSource
+	// SessionSecret signs dashboard sessions (with the admin token); nil:
+	// a secret drawn at start, so sessions end with the process. Storage
+	// keeps CSRF tokens and logged-out sessions; nil: this process's
+	// memory. Instances sharing both (a secret in the database, Redis)
+	// accept each other's sessions and forms.
+	SessionSecret []byte
+	Storage       fiber.Storage
 }
 
 // Handler serves the pages; its methods are the route handlers.
@@ -79,23 +86,26 @@ type Handler struct {
 }
 
 // New returns the pages' handler. Sessions are signed with a key derived
-// from the admin token and a secret drawn at start, so they end when the
-// process restarts or the admin token changes.
+// from the admin token and Deps.SessionSecret, so they end when the admin
+// token (or the secret) changes.
 func New(d Deps) (*Handler, error) {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Storage == nil {
+		d.Storage = newTokenStore()
 	}
 	a, err := loadAssets()
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{deps: d, sessions: newSessions(d.Config.AdminToken, 12*time.Hour), limiter: newLoginLimiter(5, time.Minute, 5*time.Minute),
+	h := &Handler{deps: d, sessions: newSessions(d.Config.AdminToken, d.SessionSecret, d.Storage, 12*time.Hour), limiter: newLoginLimiter(5, time.Minute, 5*time.Minute),
 		assets: a, chartJS: chartScripts(), trend: newTrendSeries(d.Stats, time.Minute),
 		once: newOneTime(10*time.Minute, 1000), now: time.Now}
 	for _, p := range d.Providers {
 		h.providers = append(h.providers, p)
 	}
 	sort.Slice(h.providers, func(i, j int) bool { return h.providers[i].Info.ID < h.providers[j].Info.ID }) // ollama, openrouter
-	h.csrf = newCSRF(h.csrfFailed)
+	h.csrf = newCSRF(h.csrfFailed, d.Storage)
 	return h, nil
 }
