@@ -38,13 +38,7 @@ func newCacheApp(t *testing.T, cache ResponseCache) *fiber.App {
 		provider.OpenRouter: {Info: provider.New(provider.OpenRouter, "http://openrouter.invalid")},
 	}
 	h := New(Config{AdminToken: token, Cache: cache}, providers, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	app := fiber.New(fiber.Config{ErrorHandler: func(c *fiber.Ctx, err error) error {
-		var ae *Error
-		if errors.As(err, &ae) {
-			return c.Status(ae.Status).JSON(fiber.Map{"error": ae.Message})
-		}
-		return fiber.DefaultErrorHandler(c, err)
-	}})
+	app := testApp()
 	h.Routes(app)
 	return app
 }

@@ -40,11 +40,7 @@ func newJobEnv(t *testing.T) *jobEnv {
 	pl := pool.New(pool.Config{}, st, log)
 	h := New(Config{AdminToken: testAdminToken, ValidateConcurrency: 2, ProbeTimeout: time.Second},
 		map[string]*Provider{provider.Ollama: {Info: provider.New(provider.Ollama, srv.URL), Store: st, Pool: pl}}, log)
-	app := fiber.New(fiber.Config{ErrorHandler: func(c *fiber.Ctx, err error) error {
-		ae := &Error{Status: fiber.StatusInternalServerError, Message: err.Error()}
-		errors.As(err, &ae)
-		return c.Status(ae.Status).JSON(fiber.Map{"error": ae.Message})
-	}})
+	app := testApp()
 	h.routes(app, newStatsRoutes(h))
 	return &jobEnv{fake: fake, pool: pl, app: app}
 }

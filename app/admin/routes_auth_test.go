@@ -23,13 +23,7 @@ func TestEveryAdminRouteNeedsTheToken(t *testing.T) {
 	t.Parallel()
 	const token = "right-admin-token-0123456789"
 	h := New(Config{AdminToken: token}, map[string]*Provider{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	app := fiber.New(fiber.Config{ErrorHandler: func(c *fiber.Ctx, err error) error {
-		var ae *Error
-		if errors.As(err, &ae) {
-			return c.Status(ae.Status).JSON(fiber.Map{"error": ae.Message})
-		}
-		return fiber.DefaultErrorHandler(c, err)
-	}})
+	app := testApp()
 	h.Routes(app)
 
 	seen := map[string]bool{}
@@ -102,4 +96,18 @@ func send(t *testing.T, app *fiber.App, method, path, auth string) (int, string)
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	return resp.StatusCode, string(body)
+}
+
+// testApp is a Fiber app with the gateway's error mapping for the admin
+// API: an *Error's status and message, a Fiber error's code, else 500.
+
+func testApp() *fiber.App {
+	return fiber.New(fiber.Config{ErrorHandler: func(c *fiber.Ctx, err error) error {
+		ae := &Error{Status: fiber.StatusInternalServerError, Message: err.Error()}
+		var fe *fiber.Error
+		if !errors.As(err, &ae) && errors.As(err, &fe) {
+			ae = &Error{Status: fe.Code, Message: fe.Message}
+		}
+		return c.Status(ae.Status).JSON(fiber.Map{"error": ae.Message})
+	}})
 }

@@ -3,7 +3,6 @@ package admin
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -84,11 +83,7 @@ func newStatsEnv(t *testing.T, dialect string, keys ...string) *statsEnv {
 	h := New(Config{AdminToken: testAdminToken}, map[string]*Provider{provider.Ollama: {Info: provider.New(provider.Ollama, ""), Store: st, Pool: pl}}, log)
 	e := &statsEnv{store: st, pool: pl, routes: newStatsRoutes(h), reader: &countingReader{statsReader: st}}
 	e.routes.reader = func(*Provider) statsReader { return e.reader }
-	e.app = fiber.New(fiber.Config{ErrorHandler: func(c *fiber.Ctx, err error) error { // the gateway's, for admin errors
-		ae := &Error{Status: fiber.StatusInternalServerError, Message: err.Error()}
-		errors.As(err, &ae)
-		return c.Status(ae.Status).JSON(fiber.Map{"error": ae.Message})
-	}})
+	e.app = testApp()
 	h.routes(e.app, e.routes)
 	return e
 }
