@@ -39,7 +39,7 @@ func (e Event) String() string {
 func (p *Pool) Mark(k *Key, ev Event, until time.Time) {
 	now := p.now().UTC()
 	k.mu.Lock()
-	was := verdictOf(k)
+	was := p.watched(k)
 	changed := k.settle(now)
 	s := &k.state
 	before := s.Status
@@ -67,7 +67,7 @@ func (p *Pool) Mark(k *Key, ev Event, until time.Time) {
 	k.refresh()
 	k.dirty = k.dirty || changed
 	after, failedUntil := s.Status, s.FailedUntil
-	is := verdictOf(k)
+	is := p.watched(k)
 	k.mu.Unlock()
 	if changed {
 		p.enqueue(k)
@@ -99,7 +99,7 @@ func (p *Pool) Enable(apiKey string) error {
 		return ErrUnknownKey
 	}
 	k.mu.Lock()
-	was := verdictOf(k)
+	was := p.watched(k)
 	s := &k.state
 	s.Status, s.FailedUntil, s.DisabledUntil, s.ConsecutiveFailures = models.StatusActive, nil, nil, 0
 	if s.ExpiresAt != nil && !s.ExpiresAt.After(p.now()) {
@@ -108,7 +108,7 @@ func (p *Pool) Enable(apiKey string) error {
 	k.coolTill = time.Time{}
 	k.refresh()
 	k.dirty = true
-	is := verdictOf(k)
+	is := p.watched(k)
 	k.mu.Unlock()
 	p.enqueue(k)
 	p.announce(k, was, is)
@@ -122,7 +122,7 @@ func (p *Pool) Disable(apiKey string, d time.Duration) error {
 		return ErrUnknownKey
 	}
 	k.mu.Lock()
-	was := verdictOf(k)
+	was := p.watched(k)
 	k.state.Status, k.state.DisabledUntil = models.StatusDisabled, nil
 	if d > 0 {
 		t := p.now().UTC().Add(d)
@@ -130,7 +130,7 @@ func (p *Pool) Disable(apiKey string, d time.Duration) error {
 	}
 	k.refresh()
 	k.dirty = true
-	is := verdictOf(k)
+	is := p.watched(k)
 	k.mu.Unlock()
 	p.enqueue(k)
 	p.announce(k, was, is)

@@ -37,6 +37,16 @@ func verdictOf(k *Key) Verdict {
 		DisabledUntil: s.DisabledUntil, ExpiresAt: s.ExpiresAt, CoolTill: k.coolTill}
 }
 
+// watched reads k's verdict when something listens (Config.Announce): Mark
+// runs on the request path, and pays nothing for verdicts otherwise. Call
+// with k.mu held.
+func (p *Pool) watched(k *Key) Verdict {
+	if p.cfg.Announce == nil {
+		return Verdict{}
+	}
+	return verdictOf(k)
+}
+
 // sameVerdict reports whether a and b say the same about availability.
 func sameVerdict(a, b Verdict) bool {
 	return a.Status == b.Status && sameTime(a.FailedUntil, b.FailedUntil) &&
