@@ -42,7 +42,7 @@ func (g *Gateway) buildHandlers(ctx context.Context, first *provider.Provider) e
 		if err != nil {
 			return err
 		}
-		deps.Storage = web.NewRedisStorage(rdb, "keypool:web:"+id+":")
+		deps.Storage = web.NewRedisStorage(rdb, "keypool:web:"+id+":", g.log)
 	}
 	pages, err := web.New(deps)
 	g.pages = pages

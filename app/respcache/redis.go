@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/keypool/keypool/app/outage"
 )
 
 // DefaultPrefix starts every Redis key of the response cache: answers are
@@ -42,7 +44,7 @@ type Redis struct {
 	ttl     time.Duration
 	timeout time.Duration
 	prefix  string
-	down    outage
+	down    *outage.Outage
 }
 
 // NewRedis returns a cache on rdb (the gateway's one Redis client).
@@ -60,7 +62,8 @@ func NewRedis(rdb *redis.Client, opts RedisOptions) *Redis {
 		opts.Timeout = 500 * time.Millisecond
 	}
 	return &Redis{rdb: rdb, ttl: opts.TTL, timeout: opts.Timeout, prefix: opts.Prefix,
-		down: outage{retry: opts.RetryAfter, log: opts.Log}}
+		down: outage.New(opts.RetryAfter, opts.Log,
+			"response cache: redis unreachable; requests go upstream until it is back", "response cache: redis is back")}
 }
 
 // getScript reads an answer and counts the lookup in one round trip.
@@ -71,17 +74,17 @@ return v`)
 
 // Get implements Cache; a failing Redis is a miss.
 func (r *Redis) Get(ctx context.Context, key Key) (Entry, bool) {
-	if r.down.skip() {
+	if r.down.Skip() {
 		return Entry{}, false
 	}
 	cctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	v, err := getScript.Run(cctx, r.rdb, []string{r.entryKey(key), r.countersKey(key.Provider)}).Text()
 	if err != nil && !errors.Is(err, redis.Nil) {
-		r.down.fail(ctx, err)
+		r.down.Fail(ctx, err)
 		return Entry{}, false
 	}
-	r.down.ok()
+	r.down.OK()
 	if err != nil {
 		return Entry{}, false
 	}
@@ -94,7 +97,7 @@ func (r *Redis) Get(ctx context.Context, key Key) (Entry, bool) {
 
 // Set implements Cache; a failing Redis keeps nothing.
 func (r *Redis) Set(ctx context.Context, key Key, e Entry) {
-	if r.down.skip() {
+	if r.down.Skip() {
 		return
 	}
 	v := make([]byte, 0, e.size())
@@ -102,10 +105,10 @@ func (r *Redis) Set(ctx context.Context, key Key, e Entry) {
 	cctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	if err := r.rdb.Set(cctx, r.entryKey(key), v, r.ttl).Err(); err != nil {
-		r.down.fail(ctx, err)
+		r.down.Fail(ctx, err)
 		return
 	}
-	r.down.ok()
+	r.down.OK()
 }
 
 // Stats counts a provider's answers and their bytes with SCAN and STRLEN

@@ -13,8 +13,8 @@ import (
 func TestRedisStorage(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
-	a := NewRedisStorage(redistest.Client(t, srv.URL()), "keypool:web:test:")
-	b := NewRedisStorage(redistest.Client(t, srv.URL()), "keypool:web:test:")
+	a := NewRedisStorage(redistest.Client(t, srv.URL()), "keypool:web:test:", nil)
+	b := NewRedisStorage(redistest.Client(t, srv.URL()), "keypool:web:test:", nil)
 	if err := a.Set("tok", []byte("v1"), time.Minute); err != nil {
 		t.Fatal(err)
 	}
