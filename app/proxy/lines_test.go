@@ -101,22 +101,31 @@ func TestLineFilterPassesErrors(t *testing.T) {
 
 // FuzzLineFilter: without dropping, the output is the input, byte for
 // byte, however it is chunked; with dropping, only whole usage-only data
-// lines and the blank line after them go.
+// lines and the blank line after them go. The usage read (SSE, or NDJSON
+// when the input mentions "done") is the same whether the stream arrives in
+// chunks or in one piece, and whether or not the usage chunk is dropped.
 func FuzzLineFilter(f *testing.F) {
 	f.Add([]byte(ollamaStream), 3)
 	f.Add([]byte("data: {\"usage\":{\"prompt_tokens\":1}}\n"), 1)
 	f.Add([]byte(": comment\n\ndata: {\"choices\":[],\"usage\":{}}\r\n\r\n"), 5)
+	f.Add([]byte("{\"message\":{\"content\":\"a\"},\"done\":false}\n{\"done\":true,\"prompt_eval_count\":7,\"eval_count\":3}\n"), 4)
 	f.Fuzz(func(t *testing.T, in []byte, chunk int) {
 		if chunk <= 0 {
 			chunk = 1 + (-chunk)%97
 		}
-		out, _ := filterAll(t, string(in), chunk, false)
+		out, use := filterAll(t, string(in), chunk, false)
 		if out != string(in) {
 			t.Fatalf("output differs from input")
 		}
-		dropped, _ := filterAll(t, string(in), chunk, true)
+		if _, whole := filterAll(t, string(in), len(in)+1, false); whole != use {
+			t.Fatalf("usage %+v read in chunks of %d bytes, %+v read in one piece", use, chunk, whole)
+		}
+		dropped, dropUse := filterAll(t, string(in), chunk, true)
 		if len(dropped) > len(in) || !isSubsequenceOfLines(dropped, string(in)) {
 			t.Fatalf("dropping changed more than whole lines: %q → %q", in, dropped)
+		}
+		if dropUse != use {
+			t.Fatalf("usage %+v when the usage chunk is dropped, %+v when it is kept", dropUse, use)
 		}
 	})
 }
