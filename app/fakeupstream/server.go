@@ -18,6 +18,11 @@ type Options struct {
 	// ModelChunkDelay overrides ChunkDelay for streams of the named models,
 	// so one test can mix quick answers with slow ones.
 	ModelChunkDelay map[string]time.Duration
+	// StampEvents makes every SSE content chunk start with a comment line
+	// ": sent <unix nanoseconds>" written with it, so that a client on the
+	// same machine can tell how long each event took to reach it (through
+	// a proxy or not). Comments are invisible to SSE clients.
+	StampEvents bool
 	// LongLine, when > 0, makes the text of the first content chunk of
 	// every generated answer (SSE, NDJSON and whole) LongLine bytes of 'x'
 	// instead of "t0 ", to test lines over 64 KiB. Token counts are unchanged.

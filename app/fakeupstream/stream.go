@@ -1,8 +1,10 @@
 package fakeupstream
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -51,7 +53,11 @@ func (x *exchange) stream(k kind) {
 			x.out = outFailed
 			return
 		case i < n:
-			if !x.send(rc, x.appendChunk(buf[:0], head, k, i)) {
+			b := buf[:0]
+			if x.opts.StampEvents && !k.ndjson {
+				b = AppendStamp(b, time.Now())
+			}
+			if !x.send(rc, x.appendChunk(b, head, k, i)) {
 				return
 			}
 		default:
@@ -60,6 +66,28 @@ func (x *exchange) stream(k kind) {
 			}
 		}
 	}
+}
+
+// StampPrefix starts the comment line of Options.StampEvents.
+const StampPrefix = ": sent "
+
+// AppendStamp appends the comment line of Options.StampEvents for t.
+func AppendStamp(b []byte, t time.Time) []byte {
+	b = append(b, StampPrefix...)
+	return append(strconv.AppendInt(b, t.UnixNano(), 10), '\n')
+}
+
+// ParseStamp reads the time from a line of Options.StampEvents.
+func ParseStamp(line []byte) (time.Time, bool) {
+	rest, ok := bytes.CutPrefix(line, []byte(StampPrefix))
+	if !ok {
+		return time.Time{}, false
+	}
+	ns, err := strconv.ParseInt(string(bytes.TrimRight(rest, "\r\n")), 10, 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return time.Unix(0, ns), true
 }
 
 // chunkDelay is the pause between chunks for x's model.

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestStreams(t *testing.T) {
@@ -97,5 +98,48 @@ func checkStreamEvents(t *testing.T, events []map[string]any, chat bool, chunks 
 	}
 	if chat && dig(events[0], "choices", 0, "delta", "role") != "assistant" {
 		t.Errorf("first delta has no assistant role: %v", events[0])
+	}
+}
+
+// With StampEvents every SSE content chunk starts with ": sent <ns>", a
+// time between the request and the end of the answer; the events are the
+// same as without it. NDJSON streams carry no stamps (no comments there).
+func TestStampEvents(t *testing.T) {
+	t.Parallel()
+	const chunks = 3
+	f := newTestFake(t, Options{Chunks: chunks, StampEvents: true})
+	before := time.Now()
+	res := f.mustDo(t, http.MethodPost, "/v1/chat/completions", "k-stamp", `{"model":"m","stream":true}`)
+	after := time.Now()
+	var stamps []time.Time
+	for _, line := range strings.SplitAfter(string(res.body), "\n") {
+		if strings.HasPrefix(line, ": ") {
+			at, ok := ParseStamp([]byte(line))
+			if !ok {
+				t.Fatalf("comment line %q is not a stamp", line)
+			}
+			stamps = append(stamps, at)
+		}
+	}
+	if len(stamps) != chunks {
+		t.Fatalf("%d stamps, want one per content chunk (%d)", len(stamps), chunks)
+	}
+	for i, at := range stamps {
+		if at.Before(before) || at.After(after) || (i > 0 && at.Before(stamps[i-1])) {
+			t.Errorf("stamp %d at %v, outside the request (%v to %v) or before the previous one", i, at, before, after)
+		}
+	}
+	s := parseSSE(t, res.body)
+	if !s.done {
+		t.Fatal("no [DONE]")
+	}
+	checkStreamEvents(t, s.events, true, chunks, false)
+
+	native := f.mustDo(t, http.MethodPost, "/api/chat", "k-stamp", `{"model":"m"}`)
+	if strings.Contains(string(native.body), StampPrefix) {
+		t.Errorf("NDJSON stream carries a stamp: %q", native.body)
+	}
+	if _, ok := ParseStamp([]byte(": sent x\n")); ok {
+		t.Error("ParseStamp accepted a stamp without a number")
 	}
 }
