@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -22,50 +23,83 @@ func (r *concReport) header() {
 	fmt.Fprintf(r.w, concFormat, "scenario", "target", "clients", "up peak", "req/s", "p50", "p99", "errors", "gw cpu", "bench", "other")
 }
 
-// scenario prints both passes of a scenario and the gateway's footprint.
+// scenario prints the direct pass and the gateway bursts of a scenario,
+// and the gateway's footprint.
 func (r *concReport) scenario(c concResult) {
 	r.results = append(r.results, c)
-	for _, p := range []struct {
-		res  result
-		peak int64
-	}{{c.direct, c.directPeak}, {c.gw, c.gwPeak}} {
-		res := p.res
-		gwCPU := ""
-		if res.target == "gateway" {
-			gwCPU = cores(res.gwCPU, res.window)
-		}
-		fmt.Fprintf(r.w, concFormat, c.name, res.target, fmt.Sprint(res.clients), fmt.Sprint(p.peak), formatRate(res.rps()),
-			formatLatency(res.percentile(0.50)), formatLatency(res.percentile(0.99)), fmt.Sprint(res.errs.total()),
-			gwCPU, cores(res.selfCPU, res.window), cores(res.otherCPU, res.window))
-		printErrors(r.w, c.name+" "+res.target, res.errs)
-		if other := res.otherCPU.Seconds() / res.window.Seconds(); other > maxOtherCores {
-			fmt.Fprintf(r.w, "    ! %s %s: other processes used %.2f cores: figures disturbed\n", c.name, res.target, other)
-		}
+	r.row(c.name, c.direct, c.directPeak)
+	for i, bu := range c.bursts {
+		r.row(c.name, bu.res, bu.upPeak)
+		fmt.Fprintf(r.w, "  %s added by the gateway: p50 %+.2f ms, p99 %+.2f ms\n", burstName(i),
+			ms(bu.res.percentile(0.50)-c.direct.percentile(0.50)), ms(c.addedP99(i)))
 	}
-	fmt.Fprintf(r.w, "  added by the gateway: p50 %+.2f ms, p99 %+.2f ms\n",
-		ms(c.gw.percentile(0.50)-c.direct.percentile(0.50)), ms(c.addedP99()))
-	later := ""
-	if c.backAt > afterRun+time.Second {
-		later = fmt.Sprintf(" | %.0f s after: %s", c.backAt.Seconds(), c.back)
+	r.streamTimes(c, "time to first event", func(res result) []time.Duration { return res.ttfb })
+	r.streamTimes(c, "event delivery (upstream write → client read)", func(res result) []time.Duration { return res.events })
+	fmt.Fprintf(r.w, "  gateway cold (before burst 1): %s\n", c.cold)
+	for i, bu := range c.bursts {
+		later := ""
+		if bu.restAt > afterRun+time.Second {
+			later = fmt.Sprintf(" | %.0f s after: %s", bu.restAt.Seconds(), bu.rest)
+		}
+		fmt.Fprintf(r.w, "  %s: peak %s | %.0f s after: %s%s\n", burstName(i), bu.peak, afterRun.Seconds(), bu.after5, later)
+		fmt.Fprintf(r.w, "    goroutines back within ±%.0f %% of cold %s; RSS steady %s\n",
+			restTolerance*100, backNote(bu.goroutinesBack), backNote(bu.rssSteady))
 	}
-	fmt.Fprintf(r.w, "  gateway: at rest before %s | peak %s | %.0f s after: %s%s\n",
-		c.before, c.peak, afterRun.Seconds(), c.after5, later)
-	fmt.Fprintf(r.w, "  back within ±%.0f %% of rest: goroutines %s, RSS %s\n\n",
-		restTolerance*100, c.backNote(c.goroutinesBack), c.backNote(c.rssBack))
+	fmt.Fprintln(r.w)
 }
 
-func (c concResult) backNote(after time.Duration) string {
+// streamTimes prints p50 and p99 of one stream timing, direct and for
+// each burst, with what the gateway added (nothing when the scenario has
+// no such samples).
+func (r *concReport) streamTimes(c concResult, what string, of func(result) []time.Duration) {
+	direct := of(c.direct)
+	if len(direct) == 0 {
+		return
+	}
+	fmt.Fprintf(r.w, "  %s: direct p50 %s p99 %s", what, formatLatency(quantile(direct, 0.50)), formatLatency(quantile(direct, 0.99)))
+	for i, bu := range c.bursts {
+		d := of(bu.res)
+		fmt.Fprintf(r.w, " | %s p50 %s p99 %s (added p99 %+.2f ms)", burstName(i), formatLatency(quantile(d, 0.50)),
+			formatLatency(quantile(d, 0.99)), ms(quantile(d, 0.99)-quantile(direct, 0.99)))
+	}
+	fmt.Fprintln(r.w)
+}
+
+// row prints one pass.
+func (r *concReport) row(name string, res result, peak int64) {
+	gwCPU := ""
+	if res.target == "gateway" {
+		gwCPU = cores(res.gwCPU, res.window)
+	}
+	fmt.Fprintf(r.w, concFormat, name, res.target, fmt.Sprint(res.clients), fmt.Sprint(peak), formatRate(res.rps()),
+		formatLatency(res.percentile(0.50)), formatLatency(res.percentile(0.99)), fmt.Sprint(res.errs.total()),
+		gwCPU, cores(res.selfCPU, res.window), cores(res.otherCPU, res.window))
+	printErrors(r.w, name+" "+res.target, res.errs)
+	if other := res.otherCPU.Seconds() / res.window.Seconds(); other > maxOtherCores {
+		fmt.Fprintf(r.w, "    ! %s %s: other processes used %.2f cores: figures disturbed\n", name, res.target, other)
+	}
+}
+
+func burstName(i int) string { return fmt.Sprintf("burst %d", i+1) }
+
+func backNote(after time.Duration) string {
 	if after < 0 {
-		return "not yet (settle limit reached)"
+		return "not within -settle"
 	}
 	return fmt.Sprintf("after %.0f s", after.Seconds())
 }
 
-func (c concResult) addedP99() time.Duration {
-	return c.gw.percentile(0.99) - c.direct.percentile(0.99)
+// addedP99 is what burst i added to the direct pass's p99.
+func (c concResult) addedP99(i int) time.Duration {
+	return c.bursts[i].res.percentile(0.99) - c.direct.percentile(0.99)
 }
 
-// verdict compares each scenario with the concurrency targets.
+// verdict compares each scenario with the concurrency targets. No leak
+// means: after every burst the goroutines come back to the cold figure,
+// and the RSS at rest after the last burst is within ±10 % of the RSS at
+// rest after the first (a leak grows from burst to burst). How far the
+// first rest stays above the cold figure is printed as information: it is
+// what the Go runtime keeps once it has run thousands of goroutines.
 func (r *concReport) verdict() {
 	fmt.Fprintf(r.w, "targets:\n")
 	check := func(ok bool, format string, a ...any) {
@@ -76,12 +110,42 @@ func (r *concReport) verdict() {
 		fmt.Fprintf(r.w, "  %s %s\n", mark, fmt.Sprintf(format, a...))
 	}
 	for _, c := range r.results {
-		de, ge := c.direct.errs.total(), c.gw.errs.total()
-		check(de == 0 && ge == 0, "%s: errors %d direct, %d gateway (target 0)", c.name, de, ge)
-		check(c.addedP99() < targetAddedP99, "%s: added p99 %+.2f ms (target < %.0f ms)", c.name, ms(c.addedP99()), ms(targetAddedP99))
-		check(c.after5.near(c.before), "%s: %.0f s after the run %s, at rest before %s (target within ±%.0f %%)",
-			c.name, afterRun.Seconds(), c.after5, c.before, restTolerance*100)
-		check(c.goroutinesBack >= 0 && c.rssBack >= 0, "%s: back at rest (±%.0f %%) later: goroutines %s, RSS %s (%s at the last reading)",
-			c.name, restTolerance*100, c.backNote(c.goroutinesBack), c.backNote(c.rssBack), c.back)
+		errs := []string{fmt.Sprintf("%d direct", c.direct.errs.total())}
+		ok := c.direct.errs.total() == 0
+		for i, bu := range c.bursts {
+			errs = append(errs, fmt.Sprintf("%d %s", bu.res.errs.total(), burstName(i)))
+			ok = ok && bu.res.errs.total() == 0
+		}
+		check(ok, "%s: errors %s (target 0)", c.name, strings.Join(errs, ", "))
+		for i, bu := range c.bursts {
+			check(c.addedP99(i) < targetAddedP99, "%s %s: added p99 %+.2f ms (target < %.0f ms)",
+				c.name, burstName(i), ms(c.addedP99(i)), ms(targetAddedP99))
+			for _, st := range []struct {
+				what           string
+				direct, thruGW []time.Duration
+			}{
+				{"time to first event", c.direct.ttfb, bu.res.ttfb},
+				{"event delivery", c.direct.events, bu.res.events},
+			} {
+				if len(st.direct) == 0 {
+					continue
+				}
+				added := quantile(st.thruGW, 0.99) - quantile(st.direct, 0.99)
+				check(added < targetAddedP99, "%s %s: %s added p99 %+.2f ms (target < %.0f ms)",
+					c.name, burstName(i), st.what, ms(added), ms(targetAddedP99))
+			}
+		}
+		for i, bu := range c.bursts {
+			check(bu.goroutinesBack >= 0, "%s %s: goroutines back to cold (%d) ±%.0f %%: %s (%d at the last reading)",
+				c.name, burstName(i), c.cold.goroutines, restTolerance*100, backNote(bu.goroutinesBack), bu.rest.goroutines)
+		}
+		first, last := c.bursts[0], c.bursts[len(c.bursts)-1]
+		if len(c.bursts) > 1 {
+			check(last.settled() && within(last.rest.rssMB, first.rest.rssMB),
+				"%s: RSS at rest after %s %.1f MB, after burst 1 %.1f MB (target within ±%.0f %%: no growth from burst to burst)",
+				c.name, burstName(len(c.bursts)-1), last.rest.rssMB, first.rest.rssMB, restTolerance*100)
+		}
+		check(within(first.rest.rssMB, c.cold.rssMB), "%s: RSS at rest after burst 1 %.1f MB, cold %.1f MB (%+.0f %%; target ±%.0f %%)",
+			c.name, first.rest.rssMB, c.cold.rssMB, 100*(first.rest.rssMB/c.cold.rssMB-1), restTolerance*100)
 	}
 }

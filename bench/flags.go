@@ -36,6 +36,7 @@ type options struct {
 	latency     time.Duration // the fake upstream's delay before each answer (JSON scenario)
 	chunkDelay  time.Duration // the fake upstream's pause between chunks (SSE scenario)
 	settle      time.Duration // longest wait for the gateway to fall back to idle
+	bursts      int           // gateway passes per scenario, each followed by a settle
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -69,7 +70,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.concSSE, "conc-sse", 1000, "concurrency mode: concurrent SSE clients")
 	fs.DurationVar(&o.latency, "conc-latency", 100*time.Millisecond, "concurrency mode: upstream latency before each JSON answer")
 	fs.DurationVar(&o.chunkDelay, "conc-chunk-delay", 50*time.Millisecond, "concurrency mode: upstream pause between SSE chunks")
-	fs.DurationVar(&o.settle, "settle", 120*time.Second, "concurrency mode: longest wait after a run for the gateway to fall back to its idle footprint")
+	fs.DurationVar(&o.settle, "settle", 150*time.Second, "concurrency mode: longest wait after a run for the gateway to fall back to its idle footprint")
+	fs.IntVar(&o.bursts, "bursts", 2, "concurrency mode: gateway passes per scenario, each followed by a wait for rest (the second shows whether the first leaked)")
 	fs.BoolVar(&o.childMode, childFlag, false, "internal: serve the gateway with a pprof endpoint (used by -cpuprofile-gateway)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -111,6 +113,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("-sse-clients must be from 0 to -c")
 	case o.concJSON < 0 || o.concSSE < 0 || o.concJSON+o.concSSE == 0 || o.latency < 0 || o.chunkDelay < 0 || o.settle < 0:
 		return o, fmt.Errorf("-conc-json, -conc-sse, -conc-latency, -conc-chunk-delay and -settle must not be negative")
+	case o.bursts < 1:
+		return o, fmt.Errorf("-bursts must be at least 1")
 	}
 	return o, nil
 }

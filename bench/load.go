@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/keypool/keypool/app/fakeupstream"
 )
 
 // loadSpec is one pass of load: what the clients send and for how long.
@@ -93,9 +95,13 @@ func runLoad(ctx context.Context, t target, spec loadSpec, atStart, atEnd func()
 		r.ok += w.ok
 		r.good += w.good
 		r.lat = append(r.lat, w.lat...)
+		r.ttfb = append(r.ttfb, w.ttfb...)
+		r.events = append(r.events, w.events...)
 		r.errs.merge(w.errs)
 	}
 	sortDurations(r.lat)
+	sortDurations(r.ttfb)
+	sortDurations(r.events)
 	return r
 }
 
@@ -137,10 +143,13 @@ type worker struct {
 	buf    bytes.Buffer
 	n      int // requests sent, to rotate the Authorization values
 
-	ok   int             // good answers completed inside the window
-	lat  []time.Duration // their latencies
-	good int             // good answers of the whole pass, warm-up and stragglers included
-	errs errorCounts     // failures of the whole pass, warm-up included
+	ok  int             // good answers completed inside the window
+	lat []time.Duration // their latencies
+	// Streams: time to the first data event and delivery time of stamped
+	// events, for those read inside the window.
+	ttfb, events []time.Duration
+	good         int         // good answers of the whole pass, warm-up and stragglers included
+	errs         errorCounts // failures of the whole pass, warm-up included
 }
 
 // loop sends requests until the window ends (closed loop) or tickets is
@@ -183,6 +192,7 @@ func (w *worker) loop(ctx context.Context, tickets <-chan struct{}) {
 
 // do sends one chat request and reads the whole answer.
 func (w *worker) do(ctx context.Context) error {
+	sent := time.Now()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.t.url, bytes.NewReader(w.body))
 	if err != nil {
 		return err
@@ -203,7 +213,7 @@ func (w *worker) do(ctx context.Context) error {
 		return fmt.Errorf("status %d: %s", resp.StatusCode, bytes.TrimSpace(msg))
 	}
 	if w.stream {
-		return w.readStream(resp.Body)
+		return w.readStream(resp.Body, sent)
 	}
 	w.buf.Reset()
 	if _, err := w.buf.ReadFrom(resp.Body); err != nil {
@@ -216,18 +226,20 @@ func (w *worker) do(ctx context.Context) error {
 }
 
 var (
-	dataPrefix = []byte("data: ")
-	doneLine   = []byte("data: [DONE]")
-	errorField = []byte(`"error":`)
+	stampPrefix = []byte(fakeupstream.StampPrefix)
+	dataPrefix  = []byte("data: ")
+	doneLine    = []byte("data: [DONE]")
+	errorField  = []byte(`"error":`)
 )
 
 // readStream reads SSE events until data: [DONE], checking that the
 // stream carried at least the expected chunks and no in-band error. Lines
 // longer than the buffer are read in pieces (a default bufio.Scanner would
 // fail on them).
-func (w *worker) readStream(body io.Reader) error {
+func (w *worker) readStream(body io.Reader, sent time.Time) error {
 	w.br.Reset(body)
 	events, lineStart := 0, true
+	var stamp time.Time // of the event being read, if the fake stamped it
 	for {
 		line, err := w.br.ReadSlice('\n')
 		if lineStart {
@@ -238,11 +250,15 @@ func (w *worker) readStream(body io.Reader) error {
 				}
 				_, err := io.Copy(io.Discard, w.br)
 				return err
+			case bytes.HasPrefix(line, stampPrefix):
+				stamp, _ = fakeupstream.ParseStamp(line)
 			case bytes.HasPrefix(line, dataPrefix):
 				events++
 				if bytes.Contains(line, errorField) {
 					return fmt.Errorf("stream: in-band error: %.120s", line)
 				}
+				w.timeEvent(events == 1, sent, stamp)
+				stamp = time.Time{}
 			}
 		}
 		lineStart = !errors.Is(err, bufio.ErrBufferFull)
@@ -253,5 +269,21 @@ func (w *worker) readStream(body io.Reader) error {
 		default:
 			return fmt.Errorf("stream: %w", err)
 		}
+	}
+}
+
+// timeEvent records, for a data event read now inside the window, the
+// time to the first event of the stream and, when the fake stamped it, how
+// long the event took to arrive.
+func (w *worker) timeEvent(first bool, sent, stamp time.Time) {
+	now := time.Now()
+	if !w.win.holds(now) {
+		return
+	}
+	if first {
+		w.ttfb = append(w.ttfb, now.Sub(sent))
+	}
+	if !stamp.IsZero() {
+		w.events = append(w.events, now.Sub(stamp))
 	}
 }

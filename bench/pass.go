@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"sort"
+	"slices"
 	"syscall"
 	"time"
 )
@@ -17,9 +17,13 @@ type result struct {
 	ok      int             // good answers inside the window
 	good    int             // good answers of the whole pass, warm-up and stragglers included
 	lat     []time.Duration // sorted
-	errs    errorCounts
-	gwCPU   time.Duration // CPU time of the gateway process inside the window
-	selfCPU time.Duration // CPU time of this process (clients + fake upstream) inside the window
+	// Streams only, both sorted and inside the window: time to the first
+	// data event, and how long each stamped event took from the fake
+	// upstream's write to the client's read (fakeupstream.Options.StampEvents).
+	ttfb, events []time.Duration
+	errs         errorCounts
+	gwCPU        time.Duration // CPU time of the gateway process inside the window
+	selfCPU      time.Duration // CPU time of this process (clients + fake upstream) inside the window
 	// otherCPU is the CPU time the rest of the machine used inside the
 	// window: other processes, and interrupts not charged to ours. Above a
 	// few percent of a core the pass was disturbed.
@@ -37,16 +41,19 @@ func (r result) cpuPerRequest() time.Duration {
 }
 
 // percentile returns the q-quantile (0 < q <= 1) of the sorted latencies.
-func (r result) percentile(q float64) time.Duration {
-	n := len(r.lat)
+func (r result) percentile(q float64) time.Duration { return quantile(r.lat, q) }
+
+// quantile is the q quantile of the sorted d (0 when d is empty).
+func quantile(d []time.Duration, q float64) time.Duration {
+	n := len(d)
 	if n == 0 {
 		return 0
 	}
 	i := int(q*float64(n)+0.999999) - 1
-	return r.lat[min(max(i, 0), n-1)]
+	return d[min(max(i, 0), n-1)]
 }
 
-func sortDurations(d []time.Duration) { sort.Slice(d, func(i, j int) bool { return d[i] < d[j] }) }
+func sortDurations(d []time.Duration) { slices.Sort(d) }
 
 // pass runs a pass when the rest of the machine is quiet, and runs it
 // again, up to -retries times, when other processes disturbed it: the
