@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"fmt"
-	"net/netip"
 	"strings"
 	"time"
 
@@ -90,7 +89,7 @@ func (g *Gateway) limitIPs(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	l := &g.limits
-	r, err := l.limiter.Allow(c.UserContext(), "ip:"+l.clientIP(c).String(), l.ip, 1)
+	r, err := l.limiter.Allow(c.UserContext(), "ip:"+l.proxies.RequestIP(c).String(), l.ip, 1)
 	if err != nil {
 		return c.Next() // a failing limiter never fails a client request
 	}
@@ -107,17 +106,6 @@ func (g *Gateway) limitIPs(c *fiber.Ctx) error {
 		return c.Status(e.Status).JSON(fiber.Map{"error": e.Message})
 	}
 	return proxy.WriteError(c, e)
-}
-
-// clientIP is the address a request is limited by: the connection's, or
-// the forwarded one when the connection comes from a trusted proxy.
-func (l *limits) clientIP(c *fiber.Ctx) netip.Addr {
-	peer, _ := netip.AddrFromSlice(c.Context().RemoteIP())
-	if len(l.proxies) == 0 {
-		return peer.Unmap()
-	}
-	h := &c.Request().Header
-	return l.proxies.ClientIP(peer, string(h.Peek("X-Forwarded-For")), string(h.Peek("CF-Connecting-IP")))
 }
 
 // isClientPath says whether a path is a client route (/v1, /ollama,

@@ -3,6 +3,8 @@ package ratelimit
 import (
 	"net/netip"
 	"strings"
+
+	"github.com/gofiber/fiber/v2"
 )
 
 // Proxies are the peers whose forwarding headers are believed
@@ -46,4 +48,15 @@ func (ps Proxies) ClientIP(peer netip.Addr, xff, cfConnectingIP string) netip.Ad
 		peer = a // a proxy further out: keep walking left
 	}
 	return peer
+}
+
+// RequestIP is ClientIP for a Fiber request: its connection's address and
+// its forwarding headers.
+func (ps Proxies) RequestIP(c *fiber.Ctx) netip.Addr {
+	peer, _ := netip.AddrFromSlice(c.Context().RemoteIP())
+	if len(ps) == 0 {
+		return peer.Unmap()
+	}
+	h := &c.Request().Header
+	return ps.ClientIP(peer, string(h.Peek("X-Forwarded-For")), string(h.Peek("CF-Connecting-IP")))
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/keypool/keypool/app/ratelimit"
 	"github.com/keypool/keypool/views"
 )
 
@@ -23,9 +24,11 @@ func (h *Handler) showLogin(c *fiber.Ctx) error {
 }
 
 // login checks the admin token (in constant time) and starts a session.
-// After 5 failures within a minute an address is refused for a while.
+// After 5 failures within a minute an address is refused for a while. The
+// address is the client's as TRUSTED_PROXIES tells it: behind a reverse
+// proxy, the connection's address is the proxy's, shared by every admin.
 func (h *Handler) login(c *fiber.Ctx) error {
-	ip, now := c.IP(), h.now()
+	ip, now := ratelimit.Proxies(h.deps.Config.TrustedProxies).RequestIP(c).String(), h.now()
 	next := safeNext(c.FormValue("next"))
 	if blocked, wait := h.limiter.blocked(ip, now); blocked {
 		return h.tooManyLogins(c, next, wait)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -94,6 +95,44 @@ func TestWebLoginLimiter(t *testing.T) {
 	}
 	if resp, _ = a.post("/login", url.Values{"token": {testAdminToken}}, nil); resp.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("right token while blocked: %d", resp.StatusCode)
+	}
+}
+
+// Behind a trusted reverse proxy every admin arrives from the proxy's
+// address: the limiter counts the forwarded client, so one client's
+// failures do not lock out another. Without TRUSTED_PROXIES the header is
+// not believed and everyone shares the connection's address.
+func TestWebLoginLimiterBehindProxy(t *testing.T) {
+	t.Parallel()
+	fail := func(a *testApp, from string) int {
+		resp, _ := a.post("/login", url.Values{"token": {"wrong"}}, map[string]string{"X-Forwarded-For": from})
+		return resp.StatusCode
+	}
+	for _, tt := range []struct {
+		name      string
+		trusted   []netip.Prefix
+		wantOther int
+	}{
+		{"trusted proxy", []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}, http.StatusSeeOther},
+		{"no trusted proxy", nil, http.StatusTooManyRequests},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := testConfig()
+			cfg.TrustedProxies = tt.trusted
+			a := newTestApp(t, "sqlite", cfg)
+			a.get("/login", false)
+			for range 5 {
+				fail(a, "203.0.113.5")
+			}
+			if got := fail(a, "203.0.113.5"); got != http.StatusTooManyRequests {
+				t.Fatalf("sixth failure of one client: %d, want 429", got)
+			}
+			resp, _ := a.post("/login", url.Values{"token": {testAdminToken}}, map[string]string{"X-Forwarded-For": "198.51.100.7"})
+			if resp.StatusCode != tt.wantOther {
+				t.Errorf("right token from another client: %d, want %d", resp.StatusCode, tt.wantOther)
+			}
+		})
 	}
 }
 
