@@ -131,6 +131,10 @@ func TestWebPublicStatsBurstIsOneQuerySet(t *testing.T) {
 			base := serve(t, a)
 			const viewers, n = 500, 600 // 500 on /stats, 100 on the JSON
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n}, Timeout: time.Minute}
+			// A burst makes the transport dial connections it then never
+			// uses; fasthttp's Shutdown waits for those until the client
+			// closes them.
+			defer client.CloseIdleConnections()
 			var wg sync.WaitGroup
 			for i := range n {
 				wg.Go(func() {
@@ -179,6 +183,10 @@ func serve(t *testing.T, a *testApp) string {
 		t.Fatal(err)
 	}
 	go a.app.Listener(ln)
-	t.Cleanup(func() { a.app.Shutdown() })
+	t.Cleanup(func() {
+		if err := a.app.ShutdownWithTimeout(10 * time.Second); err != nil {
+			t.Errorf("shutdown of the test server: %v (a client connection left open?)", err)
+		}
+	})
 	return "http://" + ln.Addr().String()
 }
