@@ -209,10 +209,17 @@ func TestPublicStatsBurstIsOneQuerySet(t *testing.T) {
 			t.Fatal(err)
 		}
 		go e.app.Listener(ln)
-		t.Cleanup(func() { e.app.Shutdown() })
+		t.Cleanup(func() {
+			if err := e.app.ShutdownWithTimeout(10 * time.Second); err != nil {
+				t.Errorf("shutdown of the test server: %v (a client connection left open?)", err)
+			}
+		})
 
 		const n = 500
 		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n}, Timeout: time.Minute}
+		// A burst makes the transport dial connections it then never uses;
+		// fasthttp's Shutdown waits for those until the client closes them.
+		defer client.CloseIdleConnections()
 		var done sync.WaitGroup
 		bodies, statuses := make([]string, n), make([]int, n)
 		for i := range n {
