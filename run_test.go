@@ -3,13 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
-	"github.com/keypool/keypool/app/logtest"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/keypool/keypool/app/logtest"
 )
 
 // The first command of the README: run starts the gateway on the embedded

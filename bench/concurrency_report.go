@@ -33,8 +33,9 @@ func (r *concReport) scenario(c concResult) {
 		fmt.Fprintf(r.w, "  %s added by the gateway: p50 %+.2f ms, p99 %+.2f ms\n", burstName(i),
 			ms(bu.res.percentile(0.50)-c.direct.percentile(0.50)), ms(c.addedP99(i)))
 	}
-	r.streamTimes(c, "time to first event", func(res result) []time.Duration { return res.ttfb })
-	r.streamTimes(c, "event delivery (upstream write → client read)", func(res result) []time.Duration { return res.events })
+	for _, st := range streamTimings {
+		r.streamTimes(c, st.title, st.of)
+	}
 	fmt.Fprintf(r.w, "  gateway cold (before burst 1): %s\n", c.cold)
 	for i, bu := range c.bursts {
 		later := ""
@@ -46,6 +47,21 @@ func (r *concReport) scenario(c concResult) {
 			restTolerance*100, backNote(bu.goroutinesBack), backNote(bu.rssSteady))
 	}
 	fmt.Fprintln(r.w)
+}
+
+// streamTimings are the latencies of a stream besides its whole
+// duration; a scenario without their samples (JSON) has none.
+var streamTimings = []struct {
+	name, title string // short, and as printed under the passes
+	of          func(result) []time.Duration
+}{
+	{"time to first event", "time to first event", func(r result) []time.Duration { return r.ttfb }},
+	{"event delivery", "event delivery (upstream write → client read)", func(r result) []time.Duration { return r.events }},
+}
+
+// addedP99 is what the gateway added to the p99 of the sorted samples.
+func addedP99(direct, gateway []time.Duration) time.Duration {
+	return quantile(gateway, 0.99) - quantile(direct, 0.99)
 }
 
 // streamTimes prints p50 and p99 of one stream timing, direct and for
@@ -60,7 +76,7 @@ func (r *concReport) streamTimes(c concResult, what string, of func(result) []ti
 	for i, bu := range c.bursts {
 		d := of(bu.res)
 		fmt.Fprintf(r.w, " | %s p50 %s p99 %s (added p99 %+.2f ms)", burstName(i), formatLatency(quantile(d, 0.50)),
-			formatLatency(quantile(d, 0.99)), ms(quantile(d, 0.99)-quantile(direct, 0.99)))
+			formatLatency(quantile(d, 0.99)), ms(addedP99(direct, d)))
 	}
 	fmt.Fprintln(r.w)
 }
@@ -90,9 +106,7 @@ func backNote(after time.Duration) string {
 }
 
 // addedP99 is what burst i added to the direct pass's p99.
-func (c concResult) addedP99(i int) time.Duration {
-	return c.bursts[i].res.percentile(0.99) - c.direct.percentile(0.99)
-}
+func (c concResult) addedP99(i int) time.Duration { return addedP99(c.direct.lat, c.bursts[i].res.lat) }
 
 // verdict compares each scenario with the concurrency targets. No leak
 // means: after every burst the goroutines come back to the cold figure,
@@ -102,13 +116,7 @@ func (c concResult) addedP99(i int) time.Duration {
 // what the Go runtime keeps once it has run thousands of goroutines.
 func (r *concReport) verdict() {
 	fmt.Fprintf(r.w, "targets:\n")
-	check := func(ok bool, format string, a ...any) {
-		mark := "FAIL"
-		if ok {
-			mark = "ok  "
-		}
-		fmt.Fprintf(r.w, "  %s %s\n", mark, fmt.Sprintf(format, a...))
-	}
+	check := func(ok bool, format string, a ...any) { printTarget(r.w, ok, fmt.Sprintf(format, a...)) }
 	for _, c := range r.results {
 		errs := []string{fmt.Sprintf("%d direct", c.direct.errs.total())}
 		ok := c.direct.errs.total() == 0
@@ -120,19 +128,13 @@ func (r *concReport) verdict() {
 		for i, bu := range c.bursts {
 			check(c.addedP99(i) < targetAddedP99, "%s %s: added p99 %+.2f ms (target < %.0f ms)",
 				c.name, burstName(i), ms(c.addedP99(i)), ms(targetAddedP99))
-			for _, st := range []struct {
-				what           string
-				direct, thruGW []time.Duration
-			}{
-				{"time to first event", c.direct.ttfb, bu.res.ttfb},
-				{"event delivery", c.direct.events, bu.res.events},
-			} {
-				if len(st.direct) == 0 {
+			for _, st := range streamTimings {
+				if len(st.of(c.direct)) == 0 {
 					continue
 				}
-				added := quantile(st.thruGW, 0.99) - quantile(st.direct, 0.99)
+				added := addedP99(st.of(c.direct), st.of(bu.res))
 				check(added < targetAddedP99, "%s %s: %s added p99 %+.2f ms (target < %.0f ms)",
-					c.name, burstName(i), st.what, ms(added), ms(targetAddedP99))
+					c.name, burstName(i), st.name, ms(added), ms(targetAddedP99))
 			}
 		}
 		for i, bu := range c.bursts {

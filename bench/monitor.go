@@ -53,7 +53,7 @@ func startMonitor(ctx context.Context, gw *gatewayProc, s *series, window time.D
 			sl := s.take(i)
 			secs := (to - from).Seconds()
 			row := intervalRow{from: from, to: to, ok: sl.ok, errs: sl.errs,
-				p50: percentileOf(sl.lat, 0.50), p99: percentileOf(sl.lat, 0.99),
+				p50: quantile(sl.lat, 0.50), p99: quantile(sl.lat, 0.99),
 				gwCores:    (gw1 - gw0).Seconds() / secs,
 				otherCores: max(sys1-sys0-(gw1-gw0)-(self1-self0), 0).Seconds() / secs,
 				at:         at}

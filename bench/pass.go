@@ -43,7 +43,7 @@ func (r result) cpuPerRequest() time.Duration {
 // percentile returns the q-quantile (0 < q <= 1) of the sorted latencies.
 func (r result) percentile(q float64) time.Duration { return quantile(r.lat, q) }
 
-// quantile is the q quantile of the sorted d (0 when d is empty).
+// quantile is the q-quantile (0 < q <= 1) of the sorted d (0 when d is empty).
 func quantile(d []time.Duration, q float64) time.Duration {
 	n := len(d)
 	if n == 0 {

@@ -133,15 +133,11 @@ func (r *report) memory(after float64) {
 func (r *report) verdict() {
 	fmt.Fprintf(r.w, "\ntargets:\n")
 	check := func(ok bool, passes []string, format string, a ...any) {
-		mark := "FAIL"
-		if ok {
-			mark = "ok  "
-		}
 		note := ""
 		if slices.ContainsFunc(passes, func(p string) bool { return r.disturbed[p] }) {
 			note = "  [disturbed: other processes were busy, run again]"
 		}
-		fmt.Fprintf(r.w, "  %s %s%s\n", mark, fmt.Sprintf(format, a...), note)
+		printTarget(r.w, ok, fmt.Sprintf(format, a...)+note)
 	}
 	if r.jsonRatio >= 0 {
 		check(r.jsonRatio >= targetJSONRatio, []string{"json direct", "json gateway"}, "JSON gateway/direct %.2f (target ≥ %.2f)", r.jsonRatio, targetJSONRatio)
@@ -179,4 +175,13 @@ func onOff(b bool) string {
 		return "on"
 	}
 	return "off"
+}
+
+// printTarget prints one line of a targets block: "ok" or "FAIL", then text.
+func printTarget(w io.Writer, ok bool, text string) {
+	mark := "FAIL"
+	if ok {
+		mark = "ok  "
+	}
+	fmt.Fprintf(w, "  %s %s\n", mark, text)
 }

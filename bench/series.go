@@ -90,10 +90,5 @@ func (s *series) bounds(i int, window time.Duration) (from, to time.Duration) {
 	return from, min(from+s.every, window)
 }
 
-// percentileOf returns the q-quantile of sorted latencies.
-func percentileOf(lat []time.Duration, q float64) time.Duration {
-	return result{lat: lat}.percentile(q)
-}
-
 // intervals is how many intervals the window holds.
 func (s *series) intervals() int { return len(s.slots) }

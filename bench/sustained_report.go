@@ -99,13 +99,7 @@ func (r *sustainedReport) summary(gw result) {
 // verdict compares the run with the endurance targets.
 func (r *sustainedReport) verdict() {
 	fmt.Fprintf(r.w, "gateway at rest after the run: %s\n\ntargets:\n", r.idle)
-	check := func(ok bool, note, format string, a ...any) {
-		mark := "FAIL"
-		if ok {
-			mark = "ok  "
-		}
-		fmt.Fprintf(r.w, "  %s %s%s\n", mark, fmt.Sprintf(format, a...), note)
-	}
+	check := func(ok bool, note, format string, a ...any) { printTarget(r.w, ok, fmt.Sprintf(format, a...)+note) }
 	if n := len(r.rows); n >= 2 {
 		first, last := r.rows[0], r.rows[n-1]
 		q := last.rps() / max(first.rps(), 1)

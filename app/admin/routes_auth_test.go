@@ -100,7 +100,6 @@ func send(t *testing.T, app *fiber.App, method, path, auth string) (int, string)
 
 // testApp is a Fiber app with the gateway's error mapping for the admin
 // API: an *Error's status and message, a Fiber error's code, else 500.
-
 func testApp() *fiber.App {
 	return fiber.New(fiber.Config{ErrorHandler: func(c *fiber.Ctx, err error) error {
 		ae := &Error{Status: fiber.StatusInternalServerError, Message: err.Error()}

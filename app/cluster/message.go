@@ -77,18 +77,17 @@ func (c *Cluster) send(ctx context.Context, m message) {
 	sendCtx, cancel := context.WithTimeout(ctx, publishTimeout)
 	err = c.cfg.Bus.Publish(sendCtx, payload)
 	cancel()
-	if err == nil {
-		c.sent.Add(1)
-	} else if ctx.Err() == nil {
-		c.lost.Add(1)
-	}
 	switch {
 	case err != nil && ctx.Err() == nil:
+		c.lost.Add(1)
 		if !c.failing.Swap(true) {
 			c.cfg.Log.Warn("cluster: cannot tell the other instances; they catch up at their next resync", "bus", c.cfg.Bus.Name(), "err", err)
 		}
-	case err == nil && c.failing.Swap(false):
-		c.cfg.Log.Info("cluster: the bus works again", "bus", c.cfg.Bus.Name())
+	case err == nil:
+		c.sent.Add(1)
+		if c.failing.Swap(false) {
+			c.cfg.Log.Info("cluster: the bus works again", "bus", c.cfg.Bus.Name())
+		}
 	}
 }
 

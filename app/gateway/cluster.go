@@ -43,9 +43,15 @@ func (g *Gateway) buildCluster(ctx context.Context, first *provider.Provider) (*
 
 // deploymentID names this deployment's database in Redis keys and
 // channels: an id stored in the database on first use, so instances on one
-// database agree on it and deployments sharing a Redis stay apart.
+// database agree on it and deployments sharing a Redis stay apart. It is
+// read from the database once.
 func (g *Gateway) deploymentID(ctx context.Context, first *provider.Provider) (string, error) {
-	return store.New(g.db, first.Prefix).SettingOnce(ctx, "cluster_id", randomHex(12))
+	if g.deployID != "" {
+		return g.deployID, nil
+	}
+	id, err := store.New(g.db, first.Prefix).SettingOnce(ctx, "cluster_id", randomHex(12))
+	g.deployID = id
+	return id, err
 }
 
 // randomHex returns n random bytes in hex.

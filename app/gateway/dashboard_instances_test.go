@@ -63,8 +63,8 @@ func TestDashboardAcrossInstances(t *testing.T) {
 	t.Parallel()
 	requirePostgres(t)
 	e := newTestEnv(t, migrations.Postgres, map[string]string{"REDIS_URL": redistest.URL(t), "DISABLE_OPENROUTER": "true"})
-	a, b := e.url, ""
-	b, _ = e.instance(t)
+	a := e.url
+	b, _ := e.instance(t)
 	br := newFormClient(t)
 
 	if status, _ := br.do("GET", a+"/login", nil); status != http.StatusOK {

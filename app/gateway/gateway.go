@@ -38,6 +38,7 @@ type Gateway struct {
 	api       *admin.Handler    // the admin JSON API
 	dash      *admin.Pages      // the admin API's services for the dashboard's pages
 	pages     *web.Handler      // dashboard and public pages
+	deployID  string            // deploymentID, once read
 	conns     *connTracker
 	lnMu      sync.Mutex
 	listeners []net.Listener

@@ -21,9 +21,9 @@ const (
 )
 
 // releaseMemory checks every releaseEvery until ctx ends: when no client
-// request came since the last check, none is streaming, and more than releaseAbove bytes of heap are
-// free, FreeOSMemory returns them (one GC cycle, at a moment when it delays
-// no request).
+// request came since the last check, none is streaming, and more than
+// releaseAbove bytes of heap are free, FreeOSMemory returns them (one GC
+// cycle, at a moment when it delays no request).
 func (g *Gateway) releaseMemory(ctx context.Context) {
 	t := time.NewTicker(releaseEvery)
 	defer t.Stop()
