@@ -3,7 +3,9 @@ package gateway_test
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/tidwall/sjson"
@@ -105,6 +107,37 @@ func TestClientHeadersForwarded(t *testing.T) {
 		if got.Get(k) != want {
 			t.Errorf("upstream %s = %q, want %q", k, got.Get(k), want)
 		}
+	}
+}
+
+// An upstream redirect reaches the client as it was sent: the gateway does
+// not follow it, so the upstream key never goes to the address it names.
+func TestUpstreamRedirectNotFollowed(t *testing.T) {
+	t.Parallel()
+	var elsewhere atomic.Int64
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { elsewhere.Add(1) }))
+	t.Cleanup(other.Close)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/v1/chat/completions", http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(up.Close)
+	e := newTestEnv(t, "sqlite", map[string]string{"OLLAMA_BASE_URL": up.URL, "DISABLE_OPENROUTER": "true"})
+	e.importKeys("ollama", "sk-redirected-0123456789")
+	token := e.createToken("ollama")
+
+	req, _ := http.NewRequest("POST", e.url+chatPath("ollama"), strings.NewReader(`{"model":"m","messages":[]}`))
+	req.Header.Set("Authorization", "Bearer "+token)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTemporaryRedirect || resp.Header.Get("Location") != other.URL+"/v1/chat/completions" {
+		t.Errorf("client got %d Location %q, want 307 to the other server", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if n := elsewhere.Load(); n != 0 {
+		t.Errorf("the redirect target got %d requests, want 0", n)
 	}
 }
 

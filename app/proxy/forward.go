@@ -183,7 +183,11 @@ func (p *Proxy) askUsage(t *Target, req request) bool {
 	return p.cfg.StreamUsage && req.Stream && !req.IncludeUsage && t.Provider.ID == provider.Ollama
 }
 
-// send makes one upstream attempt with one key.
+// send makes one upstream attempt with one key. It goes to the transport
+// directly, as a reverse proxy does: an upstream redirect reaches the
+// client like any other answer instead of being followed with the key,
+// and no copy of the headers is made for redirects that never come
+// (http.Client does that for every request).
 func (p *Proxy) send(ctx context.Context, c *fiber.Ctx, t *Target, url string, body []byte, apiKey string) (*http.Response, error) {
 	var rd io.Reader
 	if len(body) > 0 {
@@ -194,7 +198,7 @@ func (p *Proxy) send(ctx context.Context, c *fiber.Ctx, t *Target, url string, b
 		return nil, err
 	}
 	setUpstreamHeaders(req, c, t, apiKey)
-	return p.client.Do(req)
+	return p.upstream.RoundTrip(req)
 }
 
 // transportError turns a failed attempt (no answer) into what the client

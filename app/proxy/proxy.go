@@ -57,7 +57,7 @@ type Config struct {
 // Proxy forwards client requests to upstream providers.
 type Proxy struct {
 	cfg      Config
-	client   *http.Client
+	upstream *http.Transport // used without http.Client: see send
 	recorder stats.Recorder
 	log      *slog.Logger
 	watcher  *watcher
@@ -86,7 +86,7 @@ func New(cfg Config, rec stats.Recorder, log *slog.Logger) *Proxy {
 	}
 	return &Proxy{
 		cfg:      cfg,
-		client:   &http.Client{Transport: newTransport(cfg.UpstreamTimeout)},
+		upstream: newTransport(cfg.UpstreamTimeout),
 		recorder: rec,
 		log:      log,
 		watcher:  newWatcher(250 * time.Millisecond),
@@ -96,7 +96,7 @@ func New(cfg Config, rec stats.Recorder, log *slog.Logger) *Proxy {
 // Run watches clients and idle streams until ctx ends. At the end it closes the idle upstream connections.
 func (p *Proxy) Run(ctx context.Context) {
 	p.watcher.run(ctx)
-	p.client.CloseIdleConnections()
+	p.upstream.CloseIdleConnections()
 }
 
 // newTransport is tuned for many concurrent requests to few hosts: a large

@@ -110,7 +110,7 @@ func (p *Proxy) fetchTags(ctx context.Context, t *Target, k *pool.Key) ([]json.R
 		return nil, transportError(err, p.cfg.UpstreamTimeout)
 	}
 	req.Header.Set("Authorization", "Bearer "+k.APIKey())
-	resp, err := p.client.Do(req)
+	resp, err := p.upstream.RoundTrip(req)
 	if err != nil {
 		t.Pool.Mark(k, pool.Transient, time.Time{})
 		return nil, transportError(err, p.cfg.UpstreamTimeout)
