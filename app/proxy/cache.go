@@ -68,7 +68,7 @@ func (p *Proxy) storeAnswer(c *fiber.Ctx, tk cacheTicket, status int, contentTyp
 	if !tk.store || status != fiber.StatusOK || gjson.GetBytes(data, "error").Exists() {
 		return
 	}
-	p.cfg.Cache.Set(c.UserContext(), tk.key, respcache.Entry{ContentType: contentType, Body: data})
+	p.cfg.Cache.Set(c.UserContext(), tk.key, respcache.Entry{ContentType: contentType, Body: bytes.Clone(data)}) // data goes back to a pool
 }
 
 // cacheControl reads the no-cache and no-store directives of a client's

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/tidwall/gjson"
+	"github.com/valyala/bytebufferpool"
 
 	"github.com/keypool/keypool/app/pool"
 	"github.com/keypool/keypool/app/stats"
@@ -34,9 +35,10 @@ type exchange struct {
 	out    stats.Outcome
 	// dropUsage hides the usage-only chunk Keypool asked for.
 	dropUsage bool
-	streaming bool  // handed to fasthttp as a body stream
-	done      bool  // reached the end of the upstream body
-	broken    error // the upstream body failed before its end
+	streaming bool                       // handed to fasthttp as a body stream
+	done      bool                       // reached the end of the upstream body
+	broken    error                      // the upstream body failed before its end
+	answer    *bytebufferpool.ByteBuffer // a whole answer read, until finish
 	once      sync.Once
 }
 
@@ -78,20 +80,33 @@ func (x *exchange) respond(c *fiber.Ctx, resp *http.Response) bool {
 // errTooLarge marks an answer over MaxResponseBytes.
 var errTooLarge = errors.New("the upstream answer is larger than MAX_RESPONSE_BYTES")
 
+// answerBufs recycles the buffers whole answers are read into: the
+// client gets a copy in fasthttp's own pooled body buffer, so a JSON answer
+// costs no allocation of its size.
+var answerBufs bytebufferpool.Pool
+
 // readAnswer reads a whole (non-stream) answer, bounded in size and in
-// silence, and checks that a JSON answer is JSON.
+// silence, and checks that a JSON answer is JSON. The bytes stay valid
+// until the exchange finishes.
 func (x *exchange) readAnswer(resp *http.Response) ([]byte, error) {
 	defer resp.Body.Close()
 	x.p.watcher.setIdle(x.wt, x.p.cfg.StreamIdleTimeout)
-	data, err := io.ReadAll(io.LimitReader(touchReader{resp.Body, x.wt}, x.p.cfg.MaxResponseBytes+1))
+	buf := answerBufs.Get()
+	_, err := buf.ReadFrom(io.LimitReader(touchReader{resp.Body, x.wt}, x.p.cfg.MaxResponseBytes+1))
+	data := buf.B
 	switch {
 	case err != nil:
-		return nil, fmt.Errorf("the upstream answer broke off: %w", err)
+		err = fmt.Errorf("the upstream answer broke off: %w", err)
 	case int64(len(data)) > x.p.cfg.MaxResponseBytes:
-		return nil, errTooLarge
+		err = errTooLarge
 	case strings.Contains(resp.Header.Get("Content-Type"), "json") && !gjson.ValidBytes(data):
-		return nil, errors.New("the upstream answer is not valid JSON")
+		err = errors.New("the upstream answer is not valid JSON")
 	}
+	if err != nil {
+		answerBufs.Put(buf)
+		return nil, err
+	}
+	x.answer = buf
 	return data, nil
 }
 
@@ -109,7 +124,7 @@ func (x *exchange) setBody(c *fiber.Ctx, data []byte) {
 	if u := jsonUsage(data); u.seen {
 		x.out.PromptTokens, x.out.CompletionTokens = u.prompt, u.completion
 	}
-	c.Response().SetBodyRaw(data)
+	c.Response().SetBody(data) // a copy: data goes back to answerBufs
 }
 
 // touchReader notes activity on the watch at every read.
@@ -173,6 +188,7 @@ func (x *exchange) finish() {
 					x.out.PromptTokens, x.out.CompletionTokens = x.lines.usage.prompt, x.lines.usage.completion
 				}
 				x.lines.release()
+				x.lines = nil // back in the pool: a late Read gets the closed body's error
 			}
 			// A client that leaves mid-answer got its 2xx: still a success.
 			// An upstream that broke off or went silent is a failure.
@@ -180,6 +196,10 @@ func (x *exchange) finish() {
 				x.out.Success, x.out.Status = false, fiber.StatusBadGateway
 				x.t.Pool.Mark(x.key, pool.Transient, time.Time{})
 			}
+		}
+		if x.answer != nil {
+			answerBufs.Put(x.answer)
+			x.answer = nil
 		}
 		x.out.Latency = time.Since(x.out.At)
 		x.p.recorder.Record(x.out)

@@ -37,21 +37,31 @@ type lineFilter struct {
 	srcErr    error
 }
 
-// filterBufs recycles the read buffers of finished streams: one per stream
-// would otherwise be most of the bytes a stream allocates.
-var filterBufs = sync.Pool{New: func() any { b := make([]byte, 8<<10); return &b }}
+// filters recycles the line filters of finished streams with their
+// buffers: a stream's buffers are most of the bytes it allocates.
+var filters = sync.Pool{New: func() any { return &lineFilter{buf: make([]byte, 8<<10)} }}
+
+// maxKeptBuf is the largest line buffer kept for the next stream; the
+// buffer of a long line (a long tool call) is left to the garbage collector.
+const maxKeptBuf = 64 << 10
 
 func newLineFilter(src io.Reader, dropUsage, native bool) *lineFilter {
-	return &lineFilter{src: src, buf: *filterBufs.Get().(*[]byte), dropUsage: dropUsage, native: native}
+	f := filters.Get().(*lineFilter)
+	f.src, f.dropUsage, f.native = src, dropUsage, native
+	return f
 }
 
-// release returns the read buffer; the filter must not be read again.
+// release returns the filter to the pool; it must not be used again.
 func (f *lineFilter) release() {
-	if f.buf != nil {
-		b := f.buf
-		filterBufs.Put(&b)
-		f.buf = nil
+	*f = lineFilter{buf: f.buf, outBuf: reusable(f.outBuf), held: reusable(f.held)}
+	filters.Put(f)
+}
+
+func reusable(b []byte) []byte {
+	if cap(b) > maxKeptBuf {
+		return nil
 	}
+	return b[:0]
 }
 
 // Read returns the next filtered bytes; one upstream read gives at most one
