@@ -46,6 +46,30 @@ func (r *concReport) scenario(c concResult) {
 		fmt.Fprintf(r.w, "    goroutines back within ±%.0f %% of cold %s; RSS steady %s\n",
 			restTolerance*100, backNote(bu.goroutinesBack), backNote(bu.rssSteady))
 	}
+	r.memory(c.cold, c.bursts[0].rest)
+	fmt.Fprintln(r.w)
+}
+
+// memory prints what the RSS at rest after the first burst is made of,
+// next to the cold figures, as the gateway's Go runtime reports it.
+func (r *concReport) memory(cold, rest footprint) {
+	if !cold.mem.ok || !rest.mem.ok {
+		return
+	}
+	fmt.Fprintf(r.w, "  memory, cold → at rest after burst 1 (MB):")
+	for _, part := range []struct {
+		name string
+		of   func(f footprint) float64
+	}{
+		{"heap objects", func(f footprint) float64 { return f.mem.heapObjects }},
+		{"unused in heap pages", func(f footprint) float64 { return f.mem.heapUnused }},
+		{"free heap not returned", func(f footprint) float64 { return f.mem.heapFree }},
+		{"stacks", func(f footprint) float64 { return f.mem.stacks }},
+		{"runtime metadata", func(f footprint) float64 { return f.mem.metadata }},
+		{"rest of RSS (binary pages, untouched reservations)", func(f footprint) float64 { return f.rssMB - f.mem.total() }},
+	} {
+		fmt.Fprintf(r.w, "\n    %-52s %6.1f → %6.1f (%+.1f)", part.name, part.of(cold), part.of(rest), part.of(rest)-part.of(cold))
+	}
 	fmt.Fprintln(r.w)
 }
 

@@ -58,6 +58,39 @@ func (g *gatewayProc) scrapeMetrics(ctx context.Context) (map[string]float64, er
 type footprint struct {
 	goroutines int     // go_goroutines from /metrics; -1 when the scrape failed
 	rssMB      float64 // VmRSS from /proc
+	mem        goMemory
+}
+
+// goMemory is where the gateway's Go runtime says its memory is, in MB,
+// from the go_memstats_* series of /metrics: what RSS above the cold
+// figure is made of.
+type goMemory struct {
+	ok          bool
+	heapObjects float64 // heap_alloc: live objects, and garbage not yet swept
+	heapUnused  float64 // heap_inuse − heap_alloc: free slots in pages that hold objects
+	heapFree    float64 // heap_idle − heap_released: free pages not yet returned to the system
+	stacks      float64 // stack_inuse
+	metadata    float64 // span, cache, profiling and GC metadata, other runtime memory (as reserved)
+}
+
+func readGoMemory(m map[string]float64) goMemory {
+	v := func(name string) float64 { return m["go_memstats_"+name+"_bytes"] / (1 << 20) }
+	if _, ok := m["go_memstats_heap_alloc_bytes"]; !ok {
+		return goMemory{}
+	}
+	return goMemory{
+		ok:          true,
+		heapObjects: v("heap_alloc"),
+		heapUnused:  v("heap_inuse") - v("heap_alloc"),
+		heapFree:    v("heap_idle") - v("heap_released"),
+		stacks:      v("stack_inuse"),
+		metadata:    v("mspan_sys") + v("mcache_sys") + v("buck_hash_sys") + v("gc_sys") + v("other_sys"),
+	}
+}
+
+// total is the part of RSS the Go runtime accounts for.
+func (g goMemory) total() float64 {
+	return g.heapObjects + g.heapUnused + g.heapFree + g.stacks + g.metadata
 }
 
 // footprint reads the gateway's goroutines and resident memory now.
@@ -67,6 +100,7 @@ func (g *gatewayProc) footprint(ctx context.Context) footprint {
 		if v, ok := m["go_goroutines"]; ok {
 			f.goroutines = int(v)
 		}
+		f.mem = readGoMemory(m)
 	}
 	return f
 }
