@@ -29,7 +29,12 @@ func (g *Gateway) newApp() *fiber.App {
 		WriteTimeout:   0,
 		IdleTimeout:    g.cfg.IdleTimeout,
 		ReadBufferSize: 16 << 10,
-		ErrorHandler:   g.handleError,
+		// A connection gives its 16 KB reader back once the request is
+		// read, and its request context while it waits idle for the next
+		// one: with 2,000 slow requests in flight the readers were a third
+		// of the heap. No cost measured in the sustained bench.
+		ReduceMemoryUsage: true,
+		ErrorHandler:      g.handleError,
 	})
 	g.conns = newConnTracker()
 	app.Server().ConnState = g.conns.hook
