@@ -19,8 +19,9 @@ import (
 	"github.com/keypool/keypool/app/fakeupstream"
 )
 
-// gate holds every upstream request until n of them have arrived, so that
-// all n are provably in flight through the gateway at the same moment.
+// gate holds every upstream request until n of them have arrived (n = 0:
+// until release), so that all are provably in flight through the gateway
+// at the same moment.
 type gate struct {
 	next    http.Handler
 	n       int64
@@ -31,7 +32,7 @@ type gate struct {
 
 func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if g.arrived.Add(1) == g.n {
-		g.once.Do(func() { close(g.open) })
+		g.release()
 	}
 	select {
 	case <-g.open:
@@ -40,6 +41,9 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	g.next.ServeHTTP(w, r)
 }
+
+// release lets every held request and every later one through.
+func (g *gate) release() { g.once.Do(func() { close(g.open) }) }
 
 // The gateway has no global in-flight cap below 10,000: 2,000 requests,
 // half of them streams, are held at the upstream until all 2,000 have
@@ -58,7 +62,7 @@ func TestThousandsInFlight(t *testing.T) {
 	token := e.createToken("ollama")
 	// On failure, let whatever is still held go before the gateway and the
 	// upstream shut down (cleanups run last registered first).
-	t.Cleanup(func() { g.once.Do(func() { close(g.open) }) })
+	t.Cleanup(g.release)
 
 	if got := e.gw.App().Server().Concurrency; got < 10000 {
 		t.Errorf("the server serves at most %d connections at once, want no cap below 10,000", got)
@@ -167,14 +171,13 @@ func TestHeldRequestHoldsNoReadBuffer(t *testing.T) {
 	// Not parallel: it measures this process's heap.
 	const n = 500
 	fake := fakeupstream.New(fakeupstream.Options{})
-	g := &gate{next: fake, n: 2 * n, open: make(chan struct{})} // opened below, not by arrivals
+	g := &gate{next: fake, open: make(chan struct{})} // released below, once all n are held
 	up := httptest.NewServer(g)
 	t.Cleanup(up.Close)
 	e := newTestEnv(t, "sqlite", map[string]string{"OLLAMA_BASE_URL": up.URL, "UPSTREAM_TIMEOUT": "30s"})
 	e.importKeys("ollama", "sk-held-0123456789")
 	token := e.createToken("ollama")
-	release := func() { g.once.Do(func() { close(g.open) }) }
-	t.Cleanup(release)
+	t.Cleanup(g.release)
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n, DisableCompression: true}}
 	defer client.CloseIdleConnections()
@@ -196,7 +199,7 @@ func TestHeldRequestHoldsNoReadBuffer(t *testing.T) {
 	}
 	eventually(t, 20*time.Second, "all requests held at the upstream", func() bool { return g.arrived.Load() == n })
 	perRequest := (liveHeap() - before) / n
-	release()
+	g.release()
 	wg.Wait()
 	if f := failed.Load(); f > 0 {
 		t.Fatalf("%d of %d requests failed", f, n)

@@ -1,12 +1,11 @@
 package gateway_test
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
+	"context"
 	"net/http"
 	"testing"
 
+	"github.com/keypool/keypool/app/fakeupstream"
 	"github.com/keypool/keypool/migrations"
 )
 
@@ -21,46 +20,26 @@ func BenchmarkProxy(b *testing.B) {
 	e := newTestEnv(b, migrations.SQLite, map[string]string{"DISABLE_OPENROUTER": "true"})
 	e.importKeys("ollama", "sk-bench-proxy-0123456789")
 	token := e.createToken("ollama")
+	e.fake.SetOptions(fakeupstream.Options{Chunks: 20}) // inflightRequest wants 20 events per stream
 	for _, stream := range []bool{false, true} {
 		name := "json"
 		if stream {
 			name = "sse"
 		}
-		body, err := json.Marshal(chatBody(stream))
-		if err != nil {
-			b.Fatal(err)
-		}
 		for _, tc := range []struct{ target, url, token string }{
-			{"direct", e.upstream.URL + "/v1/chat/completions", "sk-bench-proxy-0123456789"},
-			{"gateway", e.url + "/v1/chat/completions", token},
+			{"direct", e.upstream.URL, "sk-bench-proxy-0123456789"},
+			{"gateway", e.url, token},
 		} {
 			b.Run(name+"/"+tc.target, func(b *testing.B) {
 				client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
 				defer client.CloseIdleConnections()
 				b.ReportAllocs()
 				for b.Loop() {
-					benchRequest(b, client, tc.url, tc.token, body)
+					if err := inflightRequest(context.Background(), client, tc.url, tc.token, stream); err != nil {
+						b.Fatal(err)
+					}
 				}
 			})
 		}
-	}
-}
-
-// benchRequest sends one request and reads its answer to the end.
-func benchRequest(b *testing.B, client *http.Client, url, token string, body []byte) {
-	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		b.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := client.Do(req)
-	if err != nil {
-		b.Fatal(err)
-	}
-	n, err := io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if err != nil || resp.StatusCode != http.StatusOK || n == 0 {
-		b.Fatalf("%s: %d, %d bytes, %v", url, resp.StatusCode, n, err)
 	}
 }

@@ -57,6 +57,8 @@ func (f *lineFilter) release() {
 	filters.Put(f)
 }
 
+// reusable empties b for the next stream, or drops it when it grew past
+// maxKeptBuf.
 func reusable(b []byte) []byte {
 	if cap(b) > maxKeptBuf {
 		return nil
