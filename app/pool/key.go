@@ -30,6 +30,8 @@ type Key struct {
 	// is set in the same critical section as the change, so Load never
 	// overwrites a change whose enqueue has not happened yet.
 	dirty bool
+	// balance is the latest probe's figures (SetBalance); nil until one.
+	balance *Balance
 }
 
 // APIKey is the upstream key itself.
