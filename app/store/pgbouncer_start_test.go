@@ -14,24 +14,30 @@ import (
 	"time"
 )
 
-// pgbouncerBinary is Debian's PgBouncer; PATH is searched when it is absent.
+// pgbouncerBinary is Debian's PgBouncer, used when PGBOUNCER_PATH is unset;
+// PATH is searched when it is absent.
 const pgbouncerBinary = "/usr/sbin/pgbouncer"
 
-// findPgBouncer returns the pgbouncer binary, skipping the test when it is
-// missing (failing it in CI).
+// findPgBouncer returns the pgbouncer binary (PGBOUNCER_PATH, else Debian's,
+// else PATH's), skipping the test when there is none (failing it in CI).
 func findPgBouncer(t *testing.T) string {
 	t.Helper()
-	if _, err := os.Stat(pgbouncerBinary); err == nil {
-		return pgbouncerBinary
+	path := os.Getenv("PGBOUNCER_PATH")
+	if path == "" {
+		path = pgbouncerBinary
+		if _, err := os.Stat(path); err != nil {
+			if p, err := exec.LookPath("pgbouncer"); err == nil {
+				path = p
+			}
+		}
 	}
-	if p, err := exec.LookPath("pgbouncer"); err == nil {
-		return p
+	if _, err := exec.LookPath(path); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("pgbouncer not found at %s (PGBOUNCER_PATH): CI must run the PgBouncer tests", path)
+		}
+		t.Skipf("pgbouncer not found at %s (set PGBOUNCER_PATH): PgBouncer tests skipped", path)
 	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("pgbouncer not installed; CI must run the PgBouncer test")
-	}
-	t.Skip("pgbouncer not installed")
-	return ""
+	return path
 }
 
 // startPgBouncer runs a PgBouncer in transaction mode in front of the

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -24,15 +22,11 @@ import (
 // nothing may be prepared on the server; without it, the same work breaks.
 func TestPgBouncer(t *testing.T) {
 	t.Parallel()
-	if !slices.Contains(storetest.Dialects(t), migrations.Postgres) {
-		t.Skip("needs TEST_DATABASE_URL")
-	}
-	bin := findPgBouncer(t)
-	upstream, err := url.Parse(os.Getenv("TEST_DATABASE_URL"))
+	upstream, err := url.Parse(storetest.PostgresURL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	bouncer := startPgBouncer(t, bin, upstream)
+	bouncer := startPgBouncer(t, findPgBouncer(t), upstream)
 
 	// throughBouncer returns a fresh database's URL pointing at PgBouncer,
 	// with ?pgbouncer=flag when flag is not empty.

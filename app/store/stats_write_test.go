@@ -3,8 +3,6 @@ package store_test
 import (
 	"fmt"
 	"net/url"
-	"os"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -197,10 +195,7 @@ func allSame[V any](names []string, v V) map[string]V {
 // no statement may stay prepared on a server connection.
 func TestWriteStatsPgBouncer(t *testing.T) {
 	t.Parallel()
-	if !slices.Contains(storetest.Dialects(t), migrations.Postgres) {
-		t.Skip("needs TEST_DATABASE_URL")
-	}
-	upstream, err := url.Parse(os.Getenv("TEST_DATABASE_URL"))
+	upstream, err := url.Parse(storetest.PostgresURL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
