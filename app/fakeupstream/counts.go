@@ -140,8 +140,11 @@ func (s *Server) Total() Counts {
 	return t
 }
 
-// Reset zeroes all counters (except InFlight), faults and recorded
-// requests. Requests still running when it is called count afterwards.
+// Reset zeroes all counters (except InFlight, and PathRequests too),
+// faults, recorded requests, programmed balances and the balance rate
+// limit. Requests still running when it is called count afterwards.
 func (s *Server) Reset() {
 	s.keys.each((*keyState).reset)
+	s.paths.reset()
+	s.balances.reset()
 }

@@ -1,8 +1,8 @@
 // Package fakeupstream is a fake of the two upstreams Keypool fronts:
 // Ollama's OpenAI-compatible API (routes under /v1), Ollama's native API
 // (/api/chat, /api/generate, /api/embed, /api/embeddings, /api/show,
-// /api/tags) and OpenRouter's API (routes under /api/v1), served side by
-// side by one http.Handler.
+// /api/tags, /api/balance) and OpenRouter's API (routes under /api/v1),
+// served side by side by one http.Handler.
 //
 // Point the gateway's Ollama base URL at the server root and its OpenRouter
 // base URL at the server root plus "/api":
@@ -13,8 +13,8 @@
 //
 // Every request needs "Authorization: Bearer <key>"; any non-empty key is
 // valid unless a Fault is programmed for it with SetFault. Counters per key
-// (Counts, Total) tell tests what reached the upstream and how it ended,
-// and LastRequest shows what the gateway sent.
+// (Counts, Total) and per route (PathRequests) tell tests what reached the
+// upstream and how it ended, and LastRequest shows what the gateway sent.
 //
 // Answers are deterministic. Content is Content(Chunks) (with
 // Options.LongLine, chunk 0 is that many 'x' instead); usage is
@@ -28,6 +28,9 @@
 // done:true object carrying prompt_eval_count and eval_count, and errors
 // are {"error":"<message>"}, also in-band under 200 for MidStreamError.
 // GET /api/tags lists a few cloud models, or per key Options.TagsByKey.
+// GET /api/balance answers DefaultBalance or what SetBalance programmed,
+// and like Ollama lets a key ask it 10 times per rolling minute before it
+// answers 429 with Retry-After (Options.BalanceLimit changes that).
 //
 // Responses are assembled from byte templates, not encoding/json, and the
 // request body is read with a single allocation-free scan, so the fake

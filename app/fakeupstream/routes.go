@@ -34,7 +34,7 @@ func get(d *dialect, answer func(*exchange)) route {
 // routes lists every endpoint, by path. Ollama's OpenAI-compatible API
 // lives under /v1, its native API under /api (but not /api/v1), and
 // OpenRouter's API under /api/v1.
-func routes() map[string]route {
+func routes(s *Server) map[string]route {
 	ollama, native, or := ollamaV1(), ollamaNative(), openRouter()
 	return map[string]route{
 		"/v1/chat/completions": streamed(ollama, answerChat),
@@ -48,6 +48,7 @@ func routes() map[string]route {
 		"/api/embeddings": post(native, answerFixed(legacyEmbedding)),
 		"/api/show":       post(native, answerShow),
 		"/api/tags":       get(native, answerTags),
+		"/api/balance":    get(native, s.answerBalance),
 
 		"/api/v1/chat/completions": streamed(or, answerChat),
 		"/api/v1/completions":      streamed(or, answerCompletion),

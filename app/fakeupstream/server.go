@@ -32,6 +32,10 @@ type Options struct {
 	// POST /api/show); other keys see the default cloud models. It is read
 	// when the options are set; later changes to the map are not seen.
 	TagsByKey map[string][]string
+	// BalanceLimit is how many GET /api/balance requests one key may make
+	// per rolling minute before it is answered 429 with Retry-After:
+	// 0 means DefaultBalanceLimit (10, as Ollama), < 0 no limit.
+	BalanceLimit int
 }
 
 // settings are Options with what depends only on them built once.
@@ -72,11 +76,16 @@ type Server struct {
 	routes map[string]route
 	seq    atomic.Uint64 // numbers answer ids
 	peak   peak          // requests in flight over all keys
+
+	paths    pathCounts // requests per route path
+	balances balances   // GET /api/balance per key
 }
 
 // New returns a fake upstream answering with opts.
 func New(opts Options) *Server {
-	s := &Server{routes: routes()}
+	s := &Server{}
+	s.routes = routes(s)
+	s.paths = newPathCounts(s.routes)
 	s.keys.init()
 	s.SetOptions(opts)
 	return s
@@ -108,6 +117,7 @@ func (s *Server) serve(x *exchange, ks *keyState, key string) {
 		x.writeError(http.StatusNotFound, "not found")
 		return
 	}
+	s.paths.add(x.r.URL.Path)
 	x.d, x.streams = rt.dialect, rt.streams
 	if x.r.Method != rt.method {
 		x.w.Header().Set("Allow", rt.method)
