@@ -55,7 +55,7 @@ func TestIDsAndPrefixes(t *testing.T) {
 			t.Errorf("isKeyID(%q) = %v", tt.in, got)
 		}
 	}
-	if keyID("a") == keyID("b") || keyID("a") != keyID("a") {
+	if first, again := keyID("a"), keyID("a"); first == keyID("b") || first != again {
 		t.Error("keyID is not a stable function of the key")
 	}
 	prefixes := []struct{ plain, want string }{
