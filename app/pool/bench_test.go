@@ -57,7 +57,7 @@ func failedIf(out func(i int) bool) func(int, *models.Key) {
 func benchPick(b *testing.B, p *Pool) {
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := p.Pick(nil); err != nil {
+		if _, err := p.Pick("", nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -73,7 +73,7 @@ func BenchmarkPickParallel(b *testing.B) {
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, err := p.Pick(nil); err != nil {
+			if _, err := p.Pick("", nil); err != nil {
 				b.Error(err)
 				return
 			}
@@ -96,7 +96,7 @@ func BenchmarkPickFailed90(b *testing.B) {
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				if _, err := p.Pick(nil); err != nil {
+				if _, err := p.Pick("", nil); err != nil {
 					b.Error(err)
 					return
 				}
@@ -115,12 +115,12 @@ func BenchmarkPickExpiring(b *testing.B) {
 // BenchmarkPickRetry: the third attempt of a request, two keys tried.
 func BenchmarkPickRetry(b *testing.B) {
 	p := benchPool(b, benchKeys, nil)
-	k1, _ := p.Pick(nil)
-	k2, _ := p.Pick(nil)
+	k1, _ := p.Pick("", nil)
+	k2, _ := p.Pick("", nil)
 	tried := []*Key{k1, k2}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := p.Pick(tried); err != nil {
+		if _, err := p.Pick("", tried); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -129,7 +129,7 @@ func BenchmarkPickRetry(b *testing.B) {
 // BenchmarkMark: a success and a transient failure on the same key.
 func BenchmarkMark(b *testing.B) {
 	p := benchPool(b, benchKeys, nil)
-	k, _ := p.Pick(nil)
+	k, _ := p.Pick("", nil)
 	b.ReportAllocs()
 	for b.Loop() {
 		p.Mark(k, Success, time.Time{})
@@ -160,11 +160,11 @@ func TestPickAllocs(t *testing.T) {
 			r.ExpiresAt = &exp
 		}
 	})
-	k1, _ := p.Pick(nil)
-	k2, _ := p.Pick(nil)
+	k1, _ := p.Pick("", nil)
+	k2, _ := p.Pick("", nil)
 	for _, tried := range [][]*Key{nil, {k1, k2}} {
 		if n := testing.AllocsPerRun(1000, func() {
-			if _, err := p.Pick(tried); err != nil {
+			if _, err := p.Pick("", tried); err != nil {
 				t.Fatal(err)
 			}
 		}); n != 0 {
@@ -172,7 +172,7 @@ func TestPickAllocs(t *testing.T) {
 		}
 	}
 	empty := New(Config{}, genStore{}, discardLogger())
-	if n := testing.AllocsPerRun(100, func() { _, _ = empty.Pick(nil) }); n != 0 {
+	if n := testing.AllocsPerRun(100, func() { _, _ = empty.Pick("", nil) }); n != 0 {
 		t.Errorf("Pick on an empty pool allocates %v times per call, want 0", n)
 	}
 }

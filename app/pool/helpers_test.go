@@ -18,8 +18,7 @@ import (
 var t0 = time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC)
 
 const (
-	testCooldown  = time.Hour
-	testThreshold = 3
+	testCooldown = time.Hour
 )
 
 // fakeClock is a settable clock for Config.Now.
@@ -200,7 +199,7 @@ func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Disca
 // and loads it.
 func newTestPool(t testing.TB, store Store, clock *fakeClock) *Pool {
 	t.Helper()
-	p := New(Config{FailureThreshold: testThreshold, Cooldown: testCooldown, Now: clock.Now}, store, discardLogger())
+	p := New(Config{Cooldown: testCooldown, Now: clock.Now}, store, discardLogger())
 	if err := p.Load(context.Background()); err != nil {
 		t.Fatalf("Load: %v", err)
 	}
@@ -224,7 +223,7 @@ func available(t testing.TB, p *Pool) []string {
 	var tried []*Key
 	var names []string
 	for range p.Len() + 1 {
-		k, err := p.Pick(tried)
+		k, err := p.Pick("", tried)
 		if errors.Is(err, ErrNoKey) {
 			slices.Sort(names)
 			return names

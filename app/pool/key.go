@@ -22,10 +22,15 @@ type Key struct {
 	expiresAt   atomic.Int64  // unix nanoseconds; 0 = never expires
 	rpm         atomic.Int64  // requests per minute the key may take; 0 = no limit
 	minute      atomic.Uint64 // current minute << countBits | requests picked in it
+	lastOK      atomic.Int64  // unix nanoseconds of the last success; 0 = none since start
+	// blocked holds the models the key may not serve for now (Ollama's
+	// per-model 402); nil for nearly every key, so Pick pays one load.
+	blocked atomic.Pointer[modelBlocks]
 
 	mu       sync.Mutex
 	state    models.Key // status, *_until, consecutive_failures as stored
-	coolTill time.Time  // 429 cooldown: in memory only, status unchanged
+	coolTill time.Time  // cooldown: in memory only, status unchanged
+	coolWhy  coolReason // what the cooldown is for
 	// dirty marks a local change of state not yet handed to the store. It
 	// is set in the same critical section as the change, so Load never
 	// overwrites a change whose enqueue has not happened yet.
@@ -33,6 +38,17 @@ type Key struct {
 	// balance is the latest probe's figures (SetBalance); nil until one.
 	balance *Balance
 }
+
+// coolReason says why a key is cooling down.
+type coolReason uint8
+
+const (
+	coolRateLimit coolReason = iota // a 429 (or another instance's verdict)
+	coolAlone                       // 5xx or timeouts on this key while others work
+)
+
+// SucceededSince reports whether the key served a success at or after t.
+func (k *Key) SucceededSince(t time.Time) bool { return k.lastOK.Load() >= t.UnixNano() }
 
 // APIKey is the upstream key itself.
 func (k *Key) APIKey() string { return k.apiKey }

@@ -31,10 +31,12 @@ type Store interface {
 
 // Config tunes the state machine.
 type Config struct {
-	FailureThreshold int           // consecutive transient failures that fail a key (KEY_FAILURE_THRESHOLD)
-	Cooldown         time.Duration // how long a failed key rests (KEY_COOLDOWN)
-	SaveInterval     time.Duration // how often pending state changes are written (default 500ms)
-	Now              func() time.Time
+	Cooldown time.Duration // how long a failed key rests (KEY_COOLDOWN)
+	// AloneCooldown is the first rest of a key whose 5xx or timeouts are
+	// its own (default 5 s); it doubles on each repeat up to Cooldown.
+	AloneCooldown time.Duration
+	SaveInterval  time.Duration // how often pending state changes are written (default 500ms)
+	Now           func() time.Time
 	// Announce, when set, receives every verdict this instance reaches
 	// about a key (failed, disabled, enabled, cooling down), for the other
 	// instances. It is called on the request path: it must not block.
@@ -69,8 +71,8 @@ type snapshot struct {
 
 // New returns an empty pool; call Load before serving.
 func New(cfg Config, store Store, log *slog.Logger) *Pool {
-	if cfg.FailureThreshold <= 0 {
-		cfg.FailureThreshold = 3
+	if cfg.AloneCooldown <= 0 {
+		cfg.AloneCooldown = 5 * time.Second
 	}
 	if cfg.Cooldown <= 0 {
 		cfg.Cooldown = time.Hour
@@ -87,11 +89,11 @@ func New(cfg Config, store Store, log *slog.Logger) *Pool {
 	return p
 }
 
-// Pick returns the next available key, round robin, skipping the keys in
-// tried (those already used for this request) and keys that reached their
-// requests-per-minute limit; picking a key with a limit spends one of its
-// requests of the minute.
-func (p *Pool) Pick(tried []*Key) (*Key, error) {
+// Pick returns the next available key for model, round robin, skipping the
+// keys in tried (those already used for this request), keys that may not
+// serve model now and keys that reached their requests-per-minute limit;
+// picking a key with a limit spends one of its requests of the minute.
+func (p *Pool) Pick(model string, tried []*Key) (*Key, error) {
 	list := p.snap.Load().list
 	n := uint64(len(list))
 	if n == 0 {
@@ -119,6 +121,14 @@ func (p *Pool) Pick(tried []*Key) (*Key, error) {
 		}
 		if contains(tried, k) {
 			continue
+		}
+		if b := k.blocked.Load(); b != nil && model != "" {
+			if !haveNow {
+				now, haveNow = p.now().UnixNano(), true
+			}
+			if b.blocks(model, now) {
+				continue
+			}
 		}
 		if rpm := k.rpm.Load(); rpm > 0 {
 			if !haveNow {

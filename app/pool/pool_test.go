@@ -21,7 +21,7 @@ func TestPickNeverReturnsTried(t *testing.T) {
 				tried = append(tried, k)
 			}
 		}
-		k, err := p.Pick(tried)
+		k, err := p.Pick("", tried)
 		if len(tried) == p.Len() {
 			if !errors.Is(err, ErrNoKey) {
 				t.Fatalf("Pick with every key tried = %v, %v; want ErrNoKey", k, err)
@@ -73,7 +73,7 @@ func TestPickRoundRobin(t *testing.T) {
 			const rounds = 100
 			got := map[string]int{}
 			for range avail * rounds {
-				k, err := p.Pick(nil)
+				k, err := p.Pick("", nil)
 				if err != nil {
 					t.Fatalf("Pick: %v", err)
 				}
@@ -138,7 +138,7 @@ func TestPickAllRateLimited(t *testing.T) {
 	for _, k := range p.snap.Load().list {
 		p.Mark(k, RateLimited, t0.Add(time.Minute))
 	}
-	if k, err := p.Pick(nil); !errors.Is(err, ErrNoKey) {
+	if k, err := p.Pick("", nil); !errors.Is(err, ErrNoKey) {
 		t.Fatalf("Pick with every key rate limited = %v, %v; want ErrNoKey", k, err)
 	}
 	clock.Advance(time.Minute)
@@ -153,7 +153,7 @@ func TestPickOnlyFailoverKeysLeft(t *testing.T) {
 	p := newTestPool(t, newFakeStore(activeRows(4)...), newFakeClock())
 	var tried []*Key
 	for _, ev := range []Event{Invalid, RateLimited} {
-		k, err := p.Pick(tried)
+		k, err := p.Pick("", tried)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -161,7 +161,7 @@ func TestPickOnlyFailoverKeysLeft(t *testing.T) {
 		tried = append(tried, k)
 	}
 	for range 10 {
-		k, err := p.Pick(nil)
+		k, err := p.Pick("", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -176,7 +176,7 @@ func TestGetAndLen(t *testing.T) {
 	if p.Len() != 0 {
 		t.Errorf("Len of a new pool = %d", p.Len())
 	}
-	if _, err := p.Pick(nil); !errors.Is(err, ErrNoKey) {
+	if _, err := p.Pick("", nil); !errors.Is(err, ErrNoKey) {
 		t.Errorf("Pick on a new pool = %v, want ErrNoKey", err)
 	}
 	p = newTestPool(t, newFakeStore(activeRows(3)...), newFakeClock())
@@ -196,7 +196,7 @@ func TestGetAndLen(t *testing.T) {
 
 func TestNewDefaults(t *testing.T) {
 	p := New(Config{}, newFakeStore(), discardLogger())
-	if p.cfg.FailureThreshold != 3 || p.cfg.Cooldown != time.Hour || p.cfg.SaveInterval != 500*time.Millisecond || p.now == nil {
+	if p.cfg.AloneCooldown != 5*time.Second || p.cfg.Cooldown != time.Hour || p.cfg.SaveInterval != 500*time.Millisecond || p.now == nil {
 		t.Errorf("defaults = %+v", p.cfg)
 	}
 }

@@ -70,7 +70,7 @@ func TestConcurrentUse(t *testing.T) {
 				clock.Advance(time.Second) // cooldowns end while requests run
 				var tried []*Key
 				for range 3 { // MAX_RETRIES
-					k, err := p.Pick(tried)
+					k, err := p.Pick("", tried)
 					if err != nil {
 						noKey.Add(1)
 						break

@@ -25,7 +25,7 @@ func TestPickSkipsKeyAtRPM(t *testing.T) {
 	p := newTestPool(t, newFakeStore(rpmRow("a", 2), rpmRow("b", 1)), clock)
 	got := map[string]int{}
 	for range 3 {
-		k, err := p.Pick(nil)
+		k, err := p.Pick("", nil)
 		if err != nil {
 			t.Fatalf("Pick: %v (so far %v)", err, got)
 		}
@@ -34,11 +34,11 @@ func TestPickSkipsKeyAtRPM(t *testing.T) {
 	if got["a"] != 2 || got["b"] != 1 {
 		t.Fatalf("picks %v, want a:2 b:1", got)
 	}
-	if _, err := p.Pick(nil); !errors.Is(err, ErrNoKey) {
+	if _, err := p.Pick("", nil); !errors.Is(err, ErrNoKey) {
 		t.Fatalf("every key at its limit: %v", err)
 	}
 	clock.Advance(time.Minute)
-	if k, err := p.Pick(nil); err != nil {
+	if k, err := p.Pick("", nil); err != nil {
 		t.Fatalf("next minute: %v", err)
 	} else if k.RPM() == 0 {
 		t.Fatalf("RPM of %s lost", k.APIKey())
@@ -49,7 +49,7 @@ func TestPickSkipsKeyAtRPM(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 10 {
-		if _, err := p.Pick(nil); err != nil {
+		if _, err := p.Pick("", nil); err != nil {
 			t.Fatalf("a without a limit: %v", err)
 		}
 	}
@@ -83,7 +83,7 @@ func TestPickRPMParallel(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 200 {
-				k, err := p.Pick(nil)
+				k, err := p.Pick("", nil)
 				if err != nil {
 					t.Error(err)
 					return

@@ -20,8 +20,11 @@ const (
 	RateLimited
 	// QuotaExhausted: a quota-window 429. Failed until the window resets.
 	QuotaExhausted
-	// Transient: 5xx, 408, timeout or connection error. Counted; the key
-	// fails at the failure threshold.
+	// Transient: 5xx, 408, a timeout or a connection error that app/health
+	// found to be this key's own (other keys succeed meanwhile). The key
+	// cools down briefly, longer on each repeat (AloneCooldown doubling,
+	// up to Cooldown); at the cap it is failed for Cooldown. Upstream-wide
+	// failures are never marked: they are the provider's health.
 	Transient
 )
 
@@ -45,6 +48,7 @@ func (p *Pool) Mark(k *Key, ev Event, until time.Time) {
 	before := s.Status
 	switch ev {
 	case Success:
+		k.lastOK.Store(now.UnixNano())
 		if s.ConsecutiveFailures != 0 {
 			s.ConsecutiveFailures = 0
 			changed = true
@@ -54,13 +58,13 @@ func (p *Pool) Mark(k *Key, ev Event, until time.Time) {
 	case QuotaExhausted:
 		changed = k.fail(until.UTC()) || changed
 	case RateLimited:
-		if until.After(k.coolTill) {
-			k.coolTill = until
-		}
+		k.coolFor(until, coolRateLimit)
 	case Transient:
 		s.ConsecutiveFailures++
 		changed = true
-		if s.ConsecutiveFailures >= p.cfg.FailureThreshold {
+		if d := p.aloneCooldown(s.ConsecutiveFailures); d < p.cfg.Cooldown {
+			k.coolFor(now.Add(d), coolAlone)
+		} else {
 			k.fail(now.Add(p.cfg.Cooldown))
 		}
 	}
@@ -76,6 +80,24 @@ func (p *Pool) Mark(k *Key, ev Event, until time.Time) {
 	if after == models.StatusFailed && before != models.StatusFailed {
 		p.log.Warn("pool: key failed", "key", redact.Key(k.apiKey), "event", ev.String(), "until", failedUntil)
 	}
+}
+
+// coolFor rests the key until t (a later end already set wins); its status
+// stays as it is. Call with mu held.
+func (k *Key) coolFor(t time.Time, why coolReason) {
+	if t.After(k.coolTill) {
+		k.coolTill, k.coolWhy = t, why
+	}
+}
+
+// aloneCooldown is the rest after the n-th failure in a row of a key alone:
+// AloneCooldown, doubling with each repeat.
+func (p *Pool) aloneCooldown(n int) time.Duration {
+	d := p.cfg.AloneCooldown
+	for i := 1; i < n && d < p.cfg.Cooldown; i++ {
+		d *= 2
+	}
+	return d
 }
 
 // fail marks the key failed until t (a later end already set wins). It
@@ -106,6 +128,7 @@ func (p *Pool) Enable(apiKey string) error {
 		s.ExpiresAt = nil // enabling an expired key means it no longer expires
 	}
 	k.coolTill = time.Time{}
+	k.blocked.Store(nil)
 	k.refresh()
 	k.dirty = true
 	is := p.watched(k)

@@ -160,23 +160,32 @@ func TestKeyStates(t *testing.T) {
 			},
 		},
 		{
-			name:  "transient: kept below the threshold, failed at it",
+			name:  "a key's own 5xx: short rests, doubling, failed only at the cooldown",
 			start: models.Key{Status: active},
 			steps: []step{
-				{"5xx", markNow(Transient), want{status: active, failures: 1, pickable: true, writes: 1}},
-				{"timeout", markNow(Transient), want{status: active, failures: 2, pickable: true, writes: 2}},
-				{"third: threshold", markNow(Transient), want{status: failed, failures: 3, failedUntil: h, writes: 3}},
-				{"cooldown over", advance(h), want{status: failed, failures: 3, failedUntil: h, pickable: true, writes: 3}},
-				{"sweep", sweep, want{status: active, pickable: true, writes: 4}},
+				{"5xx", markNow(Transient), want{status: active, failures: 1, writes: 1}},
+				{"rest of 5 s almost over", advance(5*time.Second - time.Nanosecond), want{status: active, failures: 1, writes: 1}},
+				{"rest over", advance(time.Nanosecond), want{status: active, failures: 1, pickable: true, writes: 1}},
+				{"timeout", markNow(Transient), want{status: active, failures: 2, writes: 2}},
+				{"rest of 10 s not over at 9 s", advance(9 * time.Second), want{status: active, failures: 2, writes: 2}},
+				{"rest of 10 s over", advance(time.Second), want{status: active, failures: 2, pickable: true, writes: 2}},
+				{"third: not an hour", markNow(Transient), want{status: active, failures: 3, writes: 3}},
+				{"20 s later", advance(20 * time.Second), want{status: active, failures: 3, pickable: true, writes: 3}},
+				// 5 s · 2^9 = 2560 s is the last rest under the 1 h cooldown.
+				{"seven more", repeat(7, markNow(Transient)), want{status: active, failures: 10, writes: 4}},
+				{"eleventh: the rest would reach the cooldown", markNow(Transient),
+					want{status: failed, failures: 11, failedUntil: 20*time.Second + 15*time.Second + h, writes: 5}},
 			},
 		},
 		{
 			name:  "transient count is reset by a success",
 			start: models.Key{Status: active},
 			steps: []step{
-				{"two failures", repeat(2, markNow(Transient)), want{status: active, failures: 2, pickable: true, writes: 1}},
-				{"success", markNow(Success), want{status: active, pickable: true, writes: 2}},
-				{"one more failure", markNow(Transient), want{status: active, failures: 1, pickable: true, writes: 3}},
+				{"two failures", repeat(2, markNow(Transient)), want{status: active, failures: 2, writes: 1}},
+				{"success", markNow(Success), want{status: active, writes: 2}},
+				{"rest over", advance(10 * time.Second), want{status: active, pickable: true, writes: 2}},
+				{"one more failure: the first rest again", markNow(Transient), want{status: active, failures: 1, writes: 3}},
+				{"5 s later", advance(5 * time.Second), want{status: active, failures: 1, pickable: true, writes: 3}},
 			},
 		},
 		{
@@ -205,7 +214,7 @@ func TestKeyStates(t *testing.T) {
 				{"disable", disable(0), want{status: disabled, writes: 1}},
 				{"401", markNow(Invalid), want{status: disabled, writes: 1}},
 				{"quota", mark(QuotaExhausted, 5*h), want{status: disabled, writes: 1}},
-				{"transients past the threshold", repeat(testThreshold, markNow(Transient)), want{status: disabled, failures: testThreshold, writes: 2}},
+				{"its own 5xx, past the cooldown's length", repeat(12, markNow(Transient)), want{status: disabled, failures: 12, writes: 2}},
 				{"enable", enable, want{status: active, pickable: true, writes: 3}},
 			},
 		},
@@ -313,7 +322,7 @@ func checkKey(t *testing.T, stepName string, e *stateEnv, w want, store *fakeSto
 	}
 	checkUntil(t, stepName+": failed_until", st.FailedUntil, w.failedUntil)
 	checkUntil(t, stepName+": disabled_until", st.DisabledUntil, w.disabledUntil)
-	_, err := e.p.Pick(nil)
+	_, err := e.p.Pick("", nil)
 	if got := err == nil; got != w.pickable {
 		t.Errorf("%s: pickable = %v, want %v", stepName, got, w.pickable)
 	}
@@ -365,7 +374,7 @@ func TestEnableExpiredKeyStopsExpiry(t *testing.T) {
 	if st := k.State(); st.Status != active || st.ExpiresAt != nil {
 		t.Errorf("after Enable: status %q expires_at %v, want active and NULL", st.Status, st.ExpiresAt)
 	}
-	if _, err := p.Pick(nil); err != nil {
+	if _, err := p.Pick("", nil); err != nil {
 		t.Errorf("Pick after Enable: %v", err)
 	}
 }

@@ -121,8 +121,8 @@ func TestSurviveRestart(t *testing.T) {
 	mark("k00", Invalid, 0)             // failed 1h
 	mark("k01", QuotaExhausted, 5*h)    // failed 5h
 	mark("k02", QuotaExhausted, 7*24*h) // failed 7d
-	for range testThreshold {
-		mark("k03", Transient, 0) // failed 1h
+	for range 11 {
+		mark("k03", Transient, 0) // its own 5xx, 11 in a row: the rest reaches the cooldown, failed 1h
 	}
 	mark("k04", Transient, 0) // 2 failures: still in
 	mark("k04", Transient, 0)
@@ -280,7 +280,7 @@ func TestLoadDuringFlush(t *testing.T) {
 	if got := k.State().Status; got != disabled {
 		t.Errorf("after Load during Flush: status %q, want disabled", got)
 	}
-	if _, err := p.Pick(nil); !errors.Is(err, ErrNoKey) {
+	if _, err := p.Pick("", nil); !errors.Is(err, ErrNoKey) {
 		t.Error("disabled key handed out after a reload")
 	}
 }

@@ -36,7 +36,7 @@ func twoInstances(t *testing.T, n int) (a, b *Pool, heard *verdicts, clock *fake
 	t.Helper()
 	st, clock := newFakeStore(activeRows(n)...), newFakeClock()
 	heard = &verdicts{}
-	a = New(Config{FailureThreshold: testThreshold, Cooldown: testCooldown, Now: clock.Now, Announce: heard.add}, st, discardLogger())
+	a = New(Config{Cooldown: testCooldown, Now: clock.Now, Announce: heard.add}, st, discardLogger())
 	if err := a.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -54,15 +54,15 @@ func TestVerdictsReachAnotherInstance(t *testing.T) {
 		available []string // keys b hands out after applying them
 	}{
 		{"success says nothing", func(a *Pool, k *Key) { a.Mark(k, Success, time.Time{}) }, 0, []string{"k00", "k01"}},
-		{"one transient failure says nothing", func(a *Pool, k *Key) { a.Mark(k, Transient, time.Time{}) }, 0, []string{"k00", "k01"}},
+		{"a key's own 5xx rests it everywhere", func(a *Pool, k *Key) { a.Mark(k, Transient, time.Time{}) }, 1, []string{"k01"}},
 		{"invalid", func(a *Pool, k *Key) { a.Mark(k, Invalid, time.Time{}) }, 1, []string{"k01"}},
 		{"rate limited", func(a *Pool, k *Key) { a.Mark(k, RateLimited, t0.Add(time.Minute)) }, 1, []string{"k01"}},
 		{"quota exhausted", func(a *Pool, k *Key) { a.Mark(k, QuotaExhausted, t0.Add(3*time.Hour)) }, 1, []string{"k01"}},
-		{"transient failures up to the threshold", func(a *Pool, k *Key) {
-			for range testThreshold {
+		{"each longer rest is told", func(a *Pool, k *Key) {
+			for range 3 {
 				a.Mark(k, Transient, time.Time{})
 			}
-		}, 1, []string{"k01"}},
+		}, 3, []string{"k01"}},
 		{"disabled by an admin", func(a *Pool, k *Key) { _ = a.Disable(k.APIKey(), 0) }, 1, []string{"k01"}},
 		{"failed then enabled", func(a *Pool, k *Key) {
 			a.Mark(k, Invalid, time.Time{})
