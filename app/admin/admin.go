@@ -15,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/keypool/keypool/app/cluster"
+	"github.com/keypool/keypool/app/health"
 	"github.com/keypool/keypool/app/pool"
 	"github.com/keypool/keypool/app/provider"
 	"github.com/keypool/keypool/app/store"
@@ -27,6 +28,8 @@ type Provider struct {
 	Store  *store.Store
 	Pool   *pool.Pool
 	Tokens *tokens.Set
+	// Health is the provider's circuit breakers, as the proxy sees them.
+	Health *health.Tracker
 	// Cluster tells the other instances on the database what changed in
 	// the store; nil when this instance is alone.
 	Cluster *cluster.Cluster

@@ -96,6 +96,7 @@ func (g *Gateway) build(ctx context.Context, opts Options) error {
 	g.cluster = cl
 	g.cache = g.buildCache()
 	pools := map[string]metrics.PoolCounter{}
+	trackers := map[string]metrics.HealthState{}
 	targets := map[string]*proxy.Target{}
 	writers := map[string]stats.Writer{}
 	retention := &stats.Retention{Days: g.cfg.StatsRetentionDays, Log: g.log}
@@ -105,13 +106,16 @@ func (g *Gateway) build(ctx context.Context, opts Options) error {
 			return err
 		}
 		g.providers[info.ID] = p
-		targets[info.ID] = &proxy.Target{Provider: info, Pool: p.Pool, Tokens: p.Tokens, Observer: g.metrics.Provider(info.ID)}
+		targets[info.ID] = &proxy.Target{Provider: info, Pool: p.Pool, Tokens: p.Tokens, Health: p.Health,
+			Observer: g.metrics.Provider(info.ID)}
 		pools[info.ID] = p.Pool
+		trackers[info.ID] = p.Health
 		writers[info.ID] = p.Store
 		retention.Pruners = append(retention.Pruners, p.Store)
 		g.goBackground(func() { _ = p.Pool.Run(bgCtx) })
 	}
 
+	g.metrics.WatchHealth(trackers)
 	if cl != nil {
 		g.metrics.WatchCluster(cl)
 		g.goBackground(func() { cl.Run(bgCtx) })

@@ -7,6 +7,7 @@ import (
 	"github.com/keypool/keypool/app/admin"
 	"github.com/keypool/keypool/app/cluster"
 	"github.com/keypool/keypool/app/config"
+	"github.com/keypool/keypool/app/health"
 	"github.com/keypool/keypool/app/pool"
 	"github.com/keypool/keypool/app/provider"
 	"github.com/keypool/keypool/app/store"
@@ -27,7 +28,7 @@ func (g *Gateway) buildProvider(ctx context.Context, info *provider.Provider) (*
 	if err := loadSwitch(ctx); err != nil {
 		return nil, err
 	}
-	pcfg := pool.Config{FailureThreshold: g.cfg.KeyFailureThreshold, Cooldown: g.cfg.KeyCooldown}
+	pcfg := pool.Config{Cooldown: g.cfg.KeyCooldown}
 	if g.cluster != nil {
 		pcfg.Announce = g.cluster.Announcer(info.ID)
 	}
@@ -48,8 +49,10 @@ func (g *Gateway) buildProvider(ctx context.Context, info *provider.Provider) (*
 		}
 		g.cluster.Add(info.ID, member)
 	}
+	tracker := health.New(health.Config{Label: info.Label, Keys: g.cfg.KeyFailureThreshold, PoolSize: pl.Len,
+		Log: g.log.With("provider", info.ID)})
 	g.log.Info("provider ready", "provider", info.ID, "enabled", info.Enabled(), "keys", pl.Len(), "tokens", toks.Len(), "upstream", info.BaseURL)
-	return &admin.Provider{Info: info, Store: st, Pool: pl, Tokens: toks, Cluster: g.cluster}, nil
+	return &admin.Provider{Info: info, Store: st, Pool: pl, Tokens: toks, Health: tracker, Cluster: g.cluster}, nil
 }
 
 // enabledProviders lists the providers the configuration leaves on.

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bytes"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,6 +17,12 @@ type verdict struct {
 	event pool.Event // what happens to the key
 	until time.Time  // end of a cooldown or quota window
 	mark  bool       // whether the key is touched at all
+	// upstream: a failure of the upstream as a whole until shown otherwise
+	// (408, 5xx): app/health decides whether the key is to blame.
+	upstream bool
+	// modelOut: the key may not serve this model (Ollama's 402 "this model
+	// uses extra usage only"); it keeps serving the others.
+	modelOut bool
 }
 
 // maxCooldown caps a rate-limit cooldown an upstream asks for.
@@ -30,6 +37,8 @@ func classify(p *provider.Provider, status int, h http.Header, body []byte, now 
 	switch {
 	case status >= 200 && status < 300:
 		return verdict{event: pool.Success, mark: true}
+	case status == http.StatusPaymentRequired && p.ID == provider.Ollama && modelScoped402(body):
+		return verdict{retry: true, modelOut: true}
 	case status == http.StatusUnauthorized, status == http.StatusPaymentRequired:
 		return verdict{retry: true, event: pool.Invalid, mark: true}
 	case status == http.StatusForbidden:
@@ -43,9 +52,16 @@ func classify(p *provider.Provider, status int, h http.Header, body []byte, now 
 		}
 		return verdict{retry: true, event: pool.RateLimited, until: now.Add(retryAfter(h, now)), mark: true}
 	case status == http.StatusRequestTimeout, status >= 500:
-		return verdict{retry: true, event: pool.Transient, mark: true}
+		return verdict{retry: true, upstream: true}
 	}
 	return verdict{} // 400, 404, 413, 422 …: the client's problem, passed through
+}
+
+// modelScoped402 recognises Ollama's 402 for one model: "this model uses
+// extra usage only (not included plan usage) and your extra usage balance
+// is empty". Any other 402 is about the key as a whole.
+func modelScoped402(body []byte) bool {
+	return bytes.Contains(bytes.ToLower(body), []byte("extra usage"))
 }
 
 // quotaWindow recognises quota-exhausted 429s and returns when the window

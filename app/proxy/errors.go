@@ -2,8 +2,13 @@ package proxy
 
 import (
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/keypool/keypool/app/health"
+	"github.com/keypool/keypool/app/pool"
 )
 
 // Error is an error answer in OpenAI's shape:
@@ -37,9 +42,20 @@ func errBadToken() *Error {
 		Message: "invalid or missing client token: send Authorization: Bearer YOUR_CLIENT_TOKEN"}
 }
 
-func errNoKeys() *Error {
-	return &Error{Status: fiber.StatusServiceUnavailable, Type: "server_error", Code: "no_available_keys",
-		Message: "no upstream key is available right now; try again later", RetryAfter: "5"}
+// errShortage says why no key can serve, and when the first is back.
+func errShortage(s pool.Shortage) *Error {
+	e := &Error{Status: fiber.StatusServiceUnavailable, Type: "server_error", Code: "no_available_keys", Message: s.Message()}
+	if n := s.RetryAfter(time.Now()); n > 0 {
+		e.RetryAfter = strconv.Itoa(n)
+	}
+	return e
+}
+
+// errDegraded answers for an open breaker: the upstream (or one model of
+// it) is failing as a whole, so no key is spent until the next probe.
+func errDegraded(r *health.Refusal) *Error {
+	return &Error{Status: fiber.StatusServiceUnavailable, Type: "server_error", Code: "upstream_degraded",
+		Message: r.Message, RetryAfter: strconv.Itoa(r.RetryAfter(time.Now()))}
 }
 
 func errBadBody(msg string) *Error {

@@ -14,6 +14,7 @@ import (
 	"github.com/tidwall/gjson"
 	"github.com/valyala/bytebufferpool"
 
+	"github.com/keypool/keypool/app/health"
 	"github.com/keypool/keypool/app/pool"
 	"github.com/keypool/keypool/app/stats"
 	"github.com/keypool/keypool/app/tokens"
@@ -40,6 +41,11 @@ type exchange struct {
 	broken    error                      // the upstream body failed before its end
 	answer    *bytebufferpool.ByteBuffer // a whole answer read, until finish
 	once      sync.Once
+	// pass is the request's admission by the provider's health tracker.
+	pass health.Pass
+	// handedOff: the exchange went to fasthttp as a body stream, which
+	// finishes it; otherwise the handler does.
+	handedOff bool
 }
 
 // respond sends an upstream answer to the client. It reports whether the
@@ -194,7 +200,7 @@ func (x *exchange) finish() {
 			// An upstream that broke off or went silent is a failure.
 			if !x.done && x.out.Success && x.broken != nil && cause != errClientGone {
 				x.out.Success, x.out.Status = false, fiber.StatusBadGateway
-				x.t.Pool.Mark(x.key, pool.Transient, time.Time{})
+				upstreamFailure(x.t, &x.pass, x.key, errBroken("the upstream stream broke off: "+x.broken.Error()))
 			}
 		}
 		if x.answer != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/tidwall/sjson"
 
+	"github.com/keypool/keypool/app/health"
 	"github.com/keypool/keypool/app/pool"
 	"github.com/keypool/keypool/app/provider"
 	"github.com/keypool/keypool/app/stats"
@@ -85,9 +86,8 @@ func (p *Proxy) forward(c *fiber.Ctx, t *Target, rt route) error {
 	x := &exchange{p: p, t: t, ctx: ctx, wt: wt, cancel: cancel, dropUsage: askedUsage, tok: tok, out: stats.Outcome{
 		Provider: t.Provider.ID, Model: req.Model, Token: tok.ID, Stream: req.Stream, At: start,
 	}}
-	handedOff := false
 	defer func() {
-		if !handedOff {
+		if !x.handedOff {
 			x.finish()
 		}
 	}()
@@ -98,83 +98,152 @@ func (p *Proxy) forward(c *fiber.Ctx, t *Target, rt route) error {
 		last  *Error
 		obs   = t.observer()
 	)
-	for attempt := 0; attempt < p.cfg.MaxRetries; attempt++ {
-		k, err := t.Pool.Pick(tried)
+	var refused *health.Refusal
+	if x.pass, refused = t.Health.Admit(req.Model); refused != nil {
+		last = errDegraded(refused)
+	}
+	defer x.pass.Done()
+	for attempt := 0; refused == nil && attempt < p.cfg.MaxRetries; attempt++ {
+		k, err := t.Pool.Pick(req.Model, tried)
 		if err != nil {
+			if attempt == 0 {
+				last = errShortage(t.Pool.Shortage(t.Provider.Label, req.Model))
+			}
 			break
 		}
 		if attempt > 0 {
 			obs.Retry()
 		}
 		tried = append(tried, k)
-		sent := time.Now()
-		resp, err := p.send(ctx, c, t, url, body, k.APIKey())
-		obs.Upstream(time.Since(sent))
-		if err != nil {
-			if context.Cause(ctx) == errClientGone || c.Context().Err() != nil {
-				// Nobody to answer. The attempt counts in the key's figures,
-				// but the key's state is not to blame.
-				x.out.Status = StatusClientClosed
-				x.out.FailedKeys = append(x.out.FailedKeys, k.APIKey())
-				return nil
-			}
-			t.Pool.Mark(k, pool.Transient, time.Time{})
-			x.out.FailedKeys = append(x.out.FailedKeys, k.APIKey())
-			last = transportError(err, p.cfg.UpstreamTimeout)
-			continue
+		next, e := x.try(c, k, url, body, ticket)
+		if next == answered {
+			return e
 		}
-		if resp.StatusCode >= 200 && resp.StatusCode < 300 && !isStream(resp.Header.Get("Content-Type")) {
-			// A whole answer is read before anything reaches the client, so
-			// a broken one can still fail over.
-			data, rerr := x.readAnswer(resp)
-			switch {
-			case rerr == nil:
-				t.Pool.Mark(k, pool.Success, time.Time{})
-				x.key = k
-				x.respondWhole(c, resp, data)
-				p.storeAnswer(c, ticket, resp.StatusCode, resp.Header.Get("Content-Type"), data)
-				return nil
-			case context.Cause(ctx) == errClientGone:
-				x.out.Status = StatusClientClosed
-				x.out.FailedKeys = append(x.out.FailedKeys, k.APIKey())
-				return nil
-			case errors.Is(rerr, errTooLarge):
-				// The content, not the key: another key would send the same.
-				x.out.Key = k.APIKey()
-				x.out.Status = fiber.StatusBadGateway
-				return errBroken(rerr.Error())
-			}
-			t.Pool.Mark(k, pool.Transient, time.Time{})
-			x.out.FailedKeys = append(x.out.FailedKeys, k.APIKey())
-			last = errBroken(rerr.Error())
-			continue
+		last = e
+		if next == stop {
+			break
 		}
-		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-			t.Pool.Mark(k, pool.Success, time.Time{})
-			x.key = k
-			handedOff = x.respond(c, resp)
-			return nil
-		}
-		v := classify(t.Provider, resp.StatusCode, resp.Header, nil, time.Now())
-		if !v.retry {
-			x.key = k
-			handedOff = x.respond(c, resp) // the client's own error: passed on as sent
-			return nil
-		}
-		errBody, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		resp.Body.Close()
-		if resp.StatusCode == http.StatusTooManyRequests {
-			v = classify(t.Provider, resp.StatusCode, resp.Header, errBody, time.Now())
-		}
-		t.Pool.Mark(k, v.event, v.until)
-		x.out.FailedKeys = append(x.out.FailedKeys, k.APIKey())
-		last = upstreamError(resp.StatusCode, resp.Header, errBody, k.APIKey())
-	}
-	if last == nil {
-		last = errNoKeys()
 	}
 	x.out.Status = last.Status
 	return last
+}
+
+// step is what forward does after one attempt.
+type step int
+
+const (
+	answered step = iota // the client has its answer, or has left
+	nextKey              // try another key
+	stop                 // no other key would do better: answer with the error
+)
+
+// try makes one upstream attempt with key k and reads what its answer
+// means: for the client, for the key (the pool) and for the upstream's
+// health (the tracker).
+func (x *exchange) try(c *fiber.Ctx, k *pool.Key, url string, body []byte, ticket cacheTicket) (step, *Error) {
+	p, t := x.p, x.t
+	sent := time.Now()
+	resp, err := p.send(x.ctx, c, t, url, body, k.APIKey())
+	t.observer().Upstream(time.Since(sent))
+	if err != nil {
+		if x.clientGone(c) {
+			return x.left(k)
+		}
+		return x.upstreamFailed(k, transportError(err, p.cfg.UpstreamTimeout))
+	}
+	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
+	switch {
+	case ok && !isStream(resp.Header.Get("Content-Type")):
+		// A whole answer is read before anything reaches the client, so
+		// a broken one can still fail over.
+		data, rerr := x.readAnswer(resp)
+		switch {
+		case rerr == nil:
+			x.succeeded(k)
+			x.respondWhole(c, resp, data)
+			p.storeAnswer(c, ticket, resp.StatusCode, resp.Header.Get("Content-Type"), data)
+			return answered, nil
+		case x.clientGone(c):
+			return x.left(k)
+		case errors.Is(rerr, errTooLarge):
+			// The content, not the key: another key would send the same.
+			x.out.Key = k.APIKey()
+			return stop, errBroken(rerr.Error())
+		}
+		return x.upstreamFailed(k, errBroken(rerr.Error()))
+	case ok:
+		x.succeeded(k)
+		x.handedOff = x.respond(c, resp)
+		return answered, nil
+	}
+	v := classify(t.Provider, resp.StatusCode, resp.Header, nil, time.Now())
+	if !v.retry {
+		x.key = k
+		x.handedOff = x.respond(c, resp) // the client's own error: passed on as sent
+		return answered, nil
+	}
+	errBody, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	resp.Body.Close()
+	v = classify(t.Provider, resp.StatusCode, resp.Header, errBody, time.Now())
+	e := upstreamError(resp.StatusCode, resp.Header, errBody, k.APIKey())
+	switch {
+	case v.upstream:
+		return x.upstreamFailed(k, e)
+	case v.modelOut:
+		t.Pool.BlockModel(k, x.out.Model)
+	default:
+		t.Pool.Mark(k, v.event, v.until)
+	}
+	x.out.FailedKeys = append(x.out.FailedKeys, k.APIKey())
+	return nextKey, e
+}
+
+// clientGone reports whether the client left while an attempt was made.
+func (x *exchange) clientGone(c *fiber.Ctx) bool {
+	return context.Cause(x.ctx) == errClientGone || c.Context().Err() != nil
+}
+
+// left ends a request whose client is gone. The attempt counts in the
+// key's figures, but the key is not to blame.
+func (x *exchange) left(k *pool.Key) (step, *Error) {
+	x.out.Status = StatusClientClosed
+	x.out.FailedKeys = append(x.out.FailedKeys, k.APIKey())
+	return answered, nil
+}
+
+// succeeded records a key's success, for the pool and for the health of
+// the provider and the model.
+func (x *exchange) succeeded(k *pool.Key) {
+	x.t.Pool.Mark(k, pool.Success, time.Time{})
+	x.pass.Success()
+	x.key = k
+}
+
+// upstreamFailed takes an attempt that failed upstream-wide (no answer, a
+// timeout, 408, 5xx, a broken answer): the key rests only when the failure
+// is its own, and when the provider's or the model's breaker is open now,
+// no more keys are spent on the request.
+func (x *exchange) upstreamFailed(k *pool.Key, e *Error) (step, *Error) {
+	x.out.FailedKeys = append(x.out.FailedKeys, k.APIKey())
+	if degraded := upstreamFailure(x.t, &x.pass, k, e); degraded != nil {
+		return stop, degraded
+	}
+	return nextKey, e
+}
+
+// upstreamFailure tells the provider's health of an upstream-wide failure
+// with key k. The key rests only when the failure is its own; when the
+// provider's or the model's breaker is open now, it returns the answer
+// for the client instead of another try.
+func upstreamFailure(t *Target, pass *health.Pass, k *pool.Key, e *Error) *Error {
+	own, open := pass.Failure(k, e.Status, e.Message)
+	if own {
+		t.Pool.Mark(k, pool.Transient, time.Time{})
+	}
+	if open != nil {
+		return errDegraded(open)
+	}
+	return nil
 }
 
 // askUsage says whether to ask an Ollama stream for usage on the client's

@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/keypool/keypool/app/health"
 	"github.com/keypool/keypool/app/pool"
 	"github.com/keypool/keypool/app/provider"
 	"github.com/keypool/keypool/app/stats"
@@ -28,6 +29,9 @@ type Target struct {
 	Provider *provider.Provider
 	Pool     *pool.Pool
 	Tokens   *tokens.Set
+	// Health is the provider's circuit breakers; nil: none (every failure
+	// is tried on the next key, none opens a breaker).
+	Health *health.Tracker
 	// Observer receives the target's metrics; nil drops them.
 	Observer Observer
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/keypool/keypool/app/health"
 	"github.com/keypool/keypool/app/pool"
 )
 
@@ -52,6 +53,14 @@ func (p *Proxy) modelList(ctx context.Context, t *Target) ([]byte, error) {
 	if tc.body != nil && time.Now().Before(tc.expires) {
 		return tc.body, nil
 	}
+	pass, refused := t.Health.Admit("")
+	defer pass.Done()
+	if refused != nil {
+		if tc.body != nil {
+			return tc.body, nil // stale beats nothing while the upstream is down
+		}
+		return nil, errDegraded(refused)
+	}
 	var (
 		tried  []*pool.Key
 		seen   = map[string]bool{}
@@ -60,14 +69,20 @@ func (p *Proxy) modelList(ctx context.Context, t *Target) ([]byte, error) {
 		last   *Error
 	)
 	for len(tried) < tagsKeys {
-		k, err := t.Pool.Pick(tried)
+		k, err := t.Pool.Pick("", tried)
 		if err != nil {
+			if len(tried) == 0 {
+				last = errShortage(t.Pool.Shortage(t.Provider.Label, ""))
+			}
 			break
 		}
 		tried = append(tried, k)
-		list, ferr := p.fetchTags(ctx, t, k)
+		list, ferr := p.fetchTags(ctx, t, k, &pass)
 		if ferr != nil {
 			last = ferr
+			if ferr.Code == "upstream_degraded" {
+				break
+			}
 			continue
 		}
 		ok = true
@@ -87,9 +102,6 @@ func (p *Proxy) modelList(ctx context.Context, t *Target) ([]byte, error) {
 		if tc.body != nil {
 			return tc.body, nil // stale beats nothing while the upstream is down
 		}
-		if last == nil {
-			last = errNoKeys()
-		}
 		return nil, last
 	}
 	body, err := json.Marshal(map[string]any{"models": models})
@@ -101,8 +113,8 @@ func (p *Proxy) modelList(ctx context.Context, t *Target) ([]byte, error) {
 }
 
 // fetchTags asks the upstream for the models one key sees, marking the
-// key as its answer says.
-func (p *Proxy) fetchTags(ctx context.Context, t *Target, k *pool.Key) ([]json.RawMessage, *Error) {
+// key as its answer says and telling the provider's health.
+func (p *Proxy) fetchTags(ctx context.Context, t *Target, k *pool.Key, pass *health.Pass) ([]json.RawMessage, *Error) {
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.UpstreamTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.Provider.BaseURL+"/api/tags", nil)
@@ -112,18 +124,22 @@ func (p *Proxy) fetchTags(ctx context.Context, t *Target, k *pool.Key) ([]json.R
 	req.Header.Set("Authorization", "Bearer "+k.APIKey())
 	resp, err := p.upstream.RoundTrip(req)
 	if err != nil {
-		t.Pool.Mark(k, pool.Transient, time.Time{})
-		return nil, transportError(err, p.cfg.UpstreamTimeout)
+		return nil, tagsFailed(t, k, pass, transportError(err, p.cfg.UpstreamTimeout))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, p.cfg.MaxResponseBytes))
 	if err != nil {
-		t.Pool.Mark(k, pool.Transient, time.Time{})
-		return nil, transportError(err, p.cfg.UpstreamTimeout)
+		return nil, tagsFailed(t, k, pass, transportError(err, p.cfg.UpstreamTimeout))
 	}
 	v := classify(t.Provider, resp.StatusCode, resp.Header, body, time.Now())
-	if v.mark {
+	switch {
+	case v.upstream:
+		return nil, tagsFailed(t, k, pass, upstreamError(resp.StatusCode, resp.Header, body, k.APIKey()))
+	case v.mark:
 		t.Pool.Mark(k, v.event, v.until)
+		if v.event == pool.Success {
+			pass.Success()
+		}
 	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, upstreamError(resp.StatusCode, resp.Header, body, k.APIKey())
@@ -136,4 +152,13 @@ func (p *Proxy) fetchTags(ctx context.Context, t *Target, k *pool.Key) ([]json.R
 			Message: "the upstream's model list is not JSON"}
 	}
 	return list.Models, nil
+}
+
+// tagsFailed takes an upstream-wide failure of a model-list request: an
+// open breaker ends the merge.
+func tagsFailed(t *Target, k *pool.Key, pass *health.Pass, e *Error) *Error {
+	if degraded := upstreamFailure(t, pass, k, e); degraded != nil {
+		return degraded
+	}
+	return e
 }
