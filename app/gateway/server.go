@@ -2,11 +2,13 @@ package gateway
 
 import (
 	"errors"
+	"net"
 	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/valyala/fasthttp"
 
 	"github.com/keypool/keypool/app/admin"
 	"github.com/keypool/keypool/app/proxy"
@@ -38,6 +40,12 @@ func (g *Gateway) newApp() *fiber.App {
 	})
 	g.conns = newConnTracker()
 	app.Server().ConnState = g.conns.hook
+	// fasthttp's errors for a request it cannot parse quote the request,
+	// Authorization header included, and fiber answers that text: keep the
+	// quote out of the error and give the client a fixed message.
+	app.Server().SecureErrorLogMessage = true
+	answerParseError := app.Server().ErrorHandler
+	app.Server().ErrorHandler = func(ctx *fasthttp.RequestCtx, err error) { answerParseError(ctx, readError{err}) }
 	app.Use(g.running.middleware)
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		g.log.Error("panic in handler", "path", c.Path(), "panic", e)
@@ -70,6 +78,21 @@ func (g *Gateway) handleError(c *fiber.Ctx, err error) error {
 	}
 	return proxy.WriteError(c, &proxy.Error{Status: fiber.StatusInternalServerError, Type: "server_error", Code: "internal_error", Message: "internal error"})
 }
+
+// readError is an error of reading a request, with a message that says
+// nothing of what was read. Fiber still finds its kind (headers too large,
+// timeout, body too large) through Unwrap, and answers the status it did.
+type readError struct{ err error }
+
+func (e readError) Error() string {
+	var ne net.Error
+	if errors.Is(e.err, fasthttp.ErrTimeout) || errors.As(e.err, &ne) && ne.Timeout() {
+		return "request timeout"
+	}
+	return "malformed request"
+}
+
+func (e readError) Unwrap() error { return e.err }
 
 func isAdminPath(p string) bool { return p == "/admin" || strings.HasPrefix(p, "/admin/") }
 
