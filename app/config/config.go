@@ -75,7 +75,7 @@ func Load(getenv func(string) string) (Config, error) {
 		RedisURL:    r.str("REDIS_URL", ""),
 		AdminToken:  r.str("ADMIN_TOKEN", ""),
 		ListenAddr:  r.str("LISTEN_ADDR", ":8080"),
-		LogLevel:    r.str("LOG_LEVEL", "info"),
+		LogLevel:    r.oneOf("LOG_LEVEL", "info", "debug", "info", "warn", "error"),
 
 		DisableOllama:     r.boolean("DISABLE_OLLAMA", false),
 		DisableOpenRouter: r.boolean("DISABLE_OPENROUTER", false),

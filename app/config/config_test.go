@@ -45,6 +45,10 @@ func TestParsing(t *testing.T) {
 			return fmt.Sprint(c.TrustedProxies) == "[10.0.0.0/8 127.0.0.1/32 ::1/128]"
 		}},
 		{map[string]string{"METRICS_TOKEN": "m"}, func(c Config) bool { return c.MetricsToken == "m" }},
+		{nil, func(c Config) bool { return c.LogLevel == "info" }},
+		{map[string]string{"LOG_LEVEL": "debug"}, func(c Config) bool { return c.LogLevel == "debug" }},
+		{map[string]string{"LOG_LEVEL": " WARN "}, func(c Config) bool { return c.LogLevel == "warn" }},
+		{map[string]string{"LOG_LEVEL": "Error"}, func(c Config) bool { return c.LogLevel == "error" }},
 	}
 	for _, tt := range tests {
 		c, err := load(tt.env)
@@ -59,6 +63,7 @@ func TestErrorsNameTheVariable(t *testing.T) {
 	for name, value := range map[string]string{
 		"MAX_RETRIES": "0", "KEY_FAILURE_THRESHOLD": "x", "KEY_COOLDOWN": "soon", "ENABLE_RATE_LIMIT": "maybe",
 		"MAX_BODY_BYTES": "-1", "STATS_FLUSH_INTERVAL": "-5s", "TRUSTED_PROXIES": "10.0.0.0/33",
+		"LOG_LEVEL": "verbose",
 	} {
 		_, err := load(map[string]string{name: value})
 		if err == nil || !strings.Contains(err.Error(), name) {

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +25,20 @@ func (r *reader) str(name, def string) string {
 	if v := strings.TrimSpace(r.getenv(name)); v != "" {
 		return v
 	}
+	return def
+}
+
+// oneOf reads one of the allowed words, in any case, as lower case.
+func (r *reader) oneOf(name, def string, allowed ...string) string {
+	v := strings.ToLower(strings.TrimSpace(r.getenv(name)))
+	if v == "" {
+		return def
+	}
+	if slices.Contains(allowed, v) {
+		return v
+	}
+	last := len(allowed) - 1
+	r.fail(name, v, strings.Join(allowed[:last], ", ")+" or "+allowed[last])
 	return def
 }
 
