@@ -64,7 +64,7 @@ type Config struct {
 	MaxImportBytes      int           // MAX_IMPORT_BYTES
 	ValidateConcurrency int           // VALIDATE_CONCURRENCY: key probes in flight at once
 	ProbeTimeout        time.Duration // PROBE_TIMEOUT: one key probe
-	OllamaProbeModel    string        // OLLAMA_PROBE_MODEL: model of the 1-token probe chat
+	OllamaProbeModel    string        // OLLAMA_PROBE_MODEL: empty probes Ollama keys with the free GET /api/balance; a model, with a 1-token chat of it
 	PublicStatsTTL      time.Duration // how long public statistics are served from memory
 	Cache               ResponseCache // the response cache; nil when CACHE_TTL is 0
 }

@@ -97,7 +97,9 @@ func (jr *jobRoutes) check(ctx context.Context, job *jobs.Job, p *Provider, keys
 // apply moves a key per its probe: invalid → failed for the cooldown; a
 // working failed key → active. Disabled and expired keys stay so: those
 // are an admin's or the calendar's verdict, which the pool keeps anyway.
+// The balance the probe reported is kept on the key whatever its state.
 func (jr *jobRoutes) apply(p *Provider, k *pool.Key, r probe.Result) string {
+	keepBalance(k, r, time.Now())
 	switch {
 	case r.Verdict == probe.Invalid:
 		p.Pool.Mark(k, pool.Invalid, time.Time{})

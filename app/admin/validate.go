@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -30,23 +31,35 @@ func (jr *jobRoutes) importWithValidation(c *fiber.Ctx) error {
 
 // validate probes every parsed key and stores the valid ones (rate
 // limited keys are valid; keys whose probe was inconclusive are not
-// stored, so they can be tried again).
+// stored, so they can be tried again). The pool keeps the balance each
+// stored key's probe reported.
 func (jr *jobRoutes) validate(ctx context.Context, job *jobs.Job, p *Provider, parsed keyimport.Result) (ImportReport, error) {
 	keys := make([]string, len(parsed.Items))
 	for i, it := range parsed.Items {
 		keys[i] = it.APIKey
 	}
-	valid := make([]bool, len(keys)) // each index written by one probe; read after Each returns
+	// Each index is written by one probe and read after Each returns.
+	results := make([]probe.Result, len(keys))
+	answered := make([]time.Time, len(keys))
 	jr.prober.Each(ctx, p.Info, keys, jr.concurrency, func(i int, r probe.Result) {
-		valid[i] = r.Valid()
+		results[i], answered[i] = r, time.Now()
 		job.Add(jobs.Line{Line: parsed.Items[i].Line, Key: keys[i], Result: string(r.Verdict), Reason: r.Reason})
 	})
 	keep := parsed
 	keep.Items = nil
 	for i, it := range parsed.Items {
-		if valid[i] {
+		if results[i].Valid() {
 			keep.Items = append(keep.Items, it)
 		}
 	}
-	return jr.h.storeKeys(ctx, p, keep)
+	report, err := jr.h.storeKeys(ctx, p, keep)
+	if err != nil {
+		return report, err
+	}
+	for i, key := range keys {
+		if k, ok := p.Pool.Get(key); ok && results[i].Valid() {
+			keepBalance(k, results[i], answered[i])
+		}
+	}
+	return report, nil
 }
