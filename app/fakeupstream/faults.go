@@ -21,6 +21,7 @@ type Fault struct {
 	MidStreamError     bool          // streams: after 1 chunk send an error chunk (finish_reason "error") and [DONE], or a native {"error"} line, under 200
 	MalformedJSON      bool          // answer 200 with a body (or SSE data line, or NDJSON line) that is not valid JSON
 	Times              int           // apply to the next N requests with this key only; 0 = until cleared
+	Model              string        // apply only to requests for this model (e.g. Ollama's per-model 402); empty = every request
 }
 
 // faultSlot is a programmed fault and how many uses it has left.
@@ -42,11 +43,11 @@ func (s *Server) ClearFaults() {
 	s.keys.each(func(k *keyState) { k.fault.Store(nil) })
 }
 
-// takeFault returns the fault for the next request, using up one of its
-// Times, or nil.
-func (k *keyState) takeFault() *Fault {
+// takeFault returns the fault for the next request (for model), using up
+// one of its Times, or nil.
+func (k *keyState) takeFault(model string) *Fault {
 	slot := k.fault.Load()
-	if slot == nil {
+	if slot == nil || slot.f.Model != "" && slot.f.Model != model {
 		return nil
 	}
 	if slot.f.Times > 0 && slot.left.Add(-1) < 0 {

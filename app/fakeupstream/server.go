@@ -76,6 +76,7 @@ type Server struct {
 	routes map[string]route
 	seq    atomic.Uint64 // numbers answer ids
 	peak   peak          // requests in flight over all keys
+	outage atomic.Pointer[Outage]
 
 	paths    pathCounts // requests per route path
 	balances balances   // GET /api/balance per key
@@ -138,7 +139,10 @@ func (s *Server) serve(x *exchange, ks *keyState, key string) {
 		x.req, x.parseErr = parseRequest(body)
 	}
 	ks.record(x.r, body)
-	x.fault = ks.takeFault()
+	x.fault = s.outageFault(x)
+	if x.fault == nil {
+		x.fault = ks.takeFault(x.req.model)
+	}
 	if !sleep(x.r.Context(), x.opts.Latency) || !sleep(x.r.Context(), x.fault.firstByteDelay()) {
 		x.out = outCanceled
 		return

@@ -18,20 +18,20 @@ func TestFailoverToNextKey(t *testing.T) {
 		name      string
 		provider  string
 		fault     fakeupstream.Fault
-		wantState string // "failed", "cooling", "counted"
+		wantState string // "failed", "cooling", "resting"
 	}{
 		{"401", "ollama", fakeupstream.Fault{Status: 401}, "failed"},
 		{"402", "openrouter", fakeupstream.Fault{Status: 402}, "failed"},
 		{"403 ollama", "ollama", fakeupstream.Fault{Status: 403}, "failed"},
-		{"408 openrouter", "openrouter", fakeupstream.Fault{Status: 408}, "counted"},
+		{"408 openrouter", "openrouter", fakeupstream.Fault{Status: 408}, "resting"},
 		{"429 retry-after", "ollama", fakeupstream.Fault{Status: 429, RetryAfter: "30"}, "cooling"},
 		{"429 no retry-after", "openrouter", fakeupstream.Fault{Status: 429}, "cooling"},
 		{"429 hourly quota", "ollama", fakeupstream.Fault{Status: 429, Message: "you've reached your hourly usage limit, please upgrade"}, "failed"},
 		{"429 weekly quota", "ollama", fakeupstream.Fault{Status: 429, Message: "you've reached your weekly usage limit"}, "failed"},
-		{"500", "ollama", fakeupstream.Fault{Status: 500}, "counted"},
-		{"502", "openrouter", fakeupstream.Fault{Status: 502}, "counted"},
-		{"503", "ollama", fakeupstream.Fault{Status: 503}, "counted"},
-		{"connection reset", "ollama", fakeupstream.Fault{ResetBeforeHeaders: true}, "counted"},
+		{"500", "ollama", fakeupstream.Fault{Status: 500}, "resting"},
+		{"502", "openrouter", fakeupstream.Fault{Status: 502}, "resting"},
+		{"503", "ollama", fakeupstream.Fault{Status: 503}, "resting"},
+		{"connection reset", "ollama", fakeupstream.Fault{ResetBeforeHeaders: true}, "resting"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,9 +64,9 @@ func TestFailoverToNextKey(t *testing.T) {
 				if h.CoolingDown != 1 || h.Active != 2 || h.Available != 1 {
 					t.Errorf("want the bad key cooling down, still active: %+v", h)
 				}
-			case "counted":
-				if h.Active != 2 || h.Available != 2 {
-					t.Errorf("want the bad key still available after one transient failure: %+v", h)
+			case "resting": // its own 5xx (the good key answered): seconds of rest, never failed
+				if h.Failed != 0 || h.Active != 2 || h.CoolingDown != 1 || h.Available != 1 {
+					t.Errorf("want the bad key resting briefly, still active: %+v", h)
 				}
 			}
 		})

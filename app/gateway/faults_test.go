@@ -40,13 +40,13 @@ func TestFaultMatrix(t *testing.T) {
 		{name: "429 Retry-After", fault: fakeupstream.Fault{Status: 429, RetryAfter: "120"}, want: want{200, true, "cooling", true}},
 		{name: "429 bare", fault: fakeupstream.Fault{Status: 429}, want: want{200, true, "cooling", true}},
 		{name: "429 quota window", fault: fakeupstream.Fault{Status: 429, Message: "you've reached your hourly usage limit"}, want: want{200, true, "failed", true}},
-		{name: "500", fault: fakeupstream.Fault{Status: 500}, want: want{200, true, "counted", true}},
-		{name: "502", fault: fakeupstream.Fault{Status: 502}, want: want{200, true, "counted", true}},
-		{name: "503", fault: fakeupstream.Fault{Status: 503}, want: want{200, true, "counted", true}},
-		{name: "504", fault: fakeupstream.Fault{Status: 504}, want: want{200, true, "counted", true}},
-		{name: "reset before headers", fault: fakeupstream.Fault{ResetBeforeHeaders: true}, want: want{200, true, "counted", true}},
-		{name: "slow first byte", fault: fakeupstream.Fault{FirstByteDelay: 10 * time.Second}, want: want{200, true, "counted", true}},
-		{name: "malformed JSON", fault: fakeupstream.Fault{MalformedJSON: true}, want: want{200, true, "counted", true}},
+		{name: "500", fault: fakeupstream.Fault{Status: 500}, want: want{200, true, "resting", true}},
+		{name: "502", fault: fakeupstream.Fault{Status: 502}, want: want{200, true, "resting", true}},
+		{name: "503", fault: fakeupstream.Fault{Status: 503}, want: want{200, true, "resting", true}},
+		{name: "504", fault: fakeupstream.Fault{Status: 504}, want: want{200, true, "resting", true}},
+		{name: "reset before headers", fault: fakeupstream.Fault{ResetBeforeHeaders: true}, want: want{200, true, "resting", true}},
+		{name: "slow first byte", fault: fakeupstream.Fault{FirstByteDelay: 10 * time.Second}, want: want{200, true, "resting", true}},
+		{name: "malformed JSON", fault: fakeupstream.Fault{MalformedJSON: true}, want: want{200, true, "resting", true}},
 		{name: "oversized body", fault: fakeupstream.Fault{}, opts: fakeupstream.Options{LongLine: 300 << 10},
 			env: map[string]string{"MAX_RESPONSE_BYTES": "102400"}, want: want{502, false, "untouched", false}},
 		// Once the first byte reached the client there is no failover: the
@@ -127,6 +127,10 @@ func checkFaultState(t *testing.T, e *testEnv, state string) {
 	case "cooling":
 		if h.CoolingDown != 1 || h.Failed != 0 {
 			t.Errorf("want the bad key cooling down: %+v", h)
+		}
+	case "resting": // a failure of its own (the good key answered): a short rest, not failed
+		if h.CoolingDown != 1 || h.Failed != 0 || h.Active != 2 {
+			t.Errorf("want the bad key resting, still active: %+v", h)
 		}
 	case "counted", "untouched":
 		if h.Failed != 0 || h.CoolingDown != 0 {

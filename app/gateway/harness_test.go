@@ -192,6 +192,8 @@ type healthReport struct {
 		Total, Active, Failed, Disabled, Expired int
 		CoolingDown                              int `json:"cooling_down"`
 		Available                                int
+		Status                                   string // "ok" | "degraded"
+		Upstream                                 struct{ Up bool }
 	}
 	Cluster struct {
 		Bus       string

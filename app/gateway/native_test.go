@@ -144,7 +144,7 @@ func TestNativeRoutesFailover(t *testing.T) {
 	}{
 		{"/api/chat", "nope", 401, "invalid or missing client token"},
 		{"/api/chat", token, 429, "weekly usage limit"},
-		{"/ollama/api/generate", token, 503, "no upstream key is available"},
+		{"/ollama/api/generate", token, 503, "no Ollama key can serve this request now (model m): all 1 are failed"},
 	} {
 		status, body, _ := e.do("POST", tt.path, tt.token, `{"model":"m","prompt":"x"}`)
 		var shape struct{ Error string }

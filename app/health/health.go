@@ -111,6 +111,9 @@ type Pass struct {
 	t     *Tracker
 	model string
 	probe *breaker // the breaker this request probes; nil for a plain one
+	// failed are the keys of this request's upstream-wide failures not
+	// found at fault yet: if another key then succeeds, they may be.
+	failed []*pool.Key
 }
 
 // Probing reports whether the request is an open breaker's probe: it
@@ -164,9 +167,12 @@ func (t *Tracker) name(model string) string {
 
 // Success records an attempt that the upstream answered with success:
 // evidence that the provider and the model work. It closes their breakers.
-func (p *Pass) Success() {
+// It returns the keys whose earlier failures in this request are now
+// their own: the same request succeeded on another key, and they have not
+// succeeded lately themselves.
+func (p *Pass) Success() (atFault []*pool.Key) {
 	if p.t == nil {
-		return
+		return nil
 	}
 	t := p.t
 	now := t.cfg.Now()
@@ -180,6 +186,13 @@ func (p *Pass) Success() {
 		}
 	}
 	p.probe = nil
+	for _, k := range p.failed {
+		if !k.SucceededSince(now.Add(-t.cfg.Window)) {
+			atFault = append(atFault, k)
+		}
+	}
+	p.failed = p.failed[:0]
+	return atFault
 }
 
 // Failure records an upstream-wide failure (connection error, timeout,
@@ -196,6 +209,9 @@ func (p *Pass) Failure(k *pool.Key, status int, msg string) (keysFault bool, ope
 	now := t.cfg.Now()
 	b := t.model(p.model)
 	keysFault = b.recentlyOK(now, t.cfg.Window) && !k.SucceededSince(now.Add(-t.cfg.Window))
+	if !keysFault {
+		p.failed = append(p.failed, k)
+	}
 	if p.probe != nil {
 		t.reopen(p.probe, now, status, msg)
 		r := t.refusalLocked(p.probe, now)

@@ -332,3 +332,32 @@ func TestModelBreakersAreBounded(t *testing.T) {
 		t.Errorf("%d model breakers, want at most %d", n, maxModels+1)
 	}
 }
+
+func TestSuccessAfterFailoverBlamesTheKeysThatFailed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 3)
+	e.succeed("m", 1)
+	e.clock.Advance(20 * time.Second) // nothing succeeded in the last 10 s
+	pass := e.admit("m")
+	if own, _ := pass.Failure(e.keys[0], 503, "x"); own {
+		t.Fatal("blamed before any success: nothing shows yet that the upstream works")
+	}
+	e.pool.Mark(e.keys[2], pool.Success, time.Time{})
+	atFault := pass.Success()
+	pass.Done()
+	if len(atFault) != 1 || atFault[0] != e.keys[0] {
+		t.Errorf("at fault after key 2 answered the same request: %v, want key 0", atFault)
+	}
+
+	// A key that succeeded lately is not blamed for one failure, before or
+	// after another key's success.
+	pass = e.admit("m")
+	if own, _ := pass.Failure(e.keys[2], 503, "x"); own {
+		t.Error("key 2 blamed although it just succeeded")
+	}
+	e.pool.Mark(e.keys[1], pool.Success, time.Time{})
+	if atFault := pass.Success(); len(atFault) != 0 {
+		t.Errorf("at fault %v, want none", atFault)
+	}
+	pass.Done()
+}

@@ -117,7 +117,7 @@ func (p *Proxy) forward(c *fiber.Ctx, t *Target, rt route) error {
 		tried = append(tried, k)
 		next, e := x.try(c, k, url, body, ticket)
 		if next == answered {
-			return e
+			return nil
 		}
 		last = e
 		if next == stop {
@@ -215,7 +215,9 @@ func (x *exchange) left(k *pool.Key) (step, *Error) {
 // the provider and the model.
 func (x *exchange) succeeded(k *pool.Key) {
 	x.t.Pool.Mark(k, pool.Success, time.Time{})
-	x.pass.Success()
+	for _, bad := range x.pass.Success() {
+		x.t.Pool.Mark(bad, pool.Transient, time.Time{}) // failed where k just succeeded
+	}
 	x.key = k
 }
 

@@ -138,7 +138,9 @@ func (p *Proxy) fetchTags(ctx context.Context, t *Target, k *pool.Key, pass *hea
 	case v.mark:
 		t.Pool.Mark(k, v.event, v.until)
 		if v.event == pool.Success {
-			pass.Success()
+			for _, bad := range pass.Success() {
+				t.Pool.Mark(bad, pool.Transient, time.Time{})
+			}
 		}
 	}
 	if resp.StatusCode != http.StatusOK {
