@@ -42,7 +42,10 @@ type Result struct {
 	Skipped    int
 }
 
-// CheckKey returns why a key is unusable, or "".
+// CheckKey returns why a key is unusable, or "". A key travels in an
+// Authorization header, so it must be printable ASCII with no spaces: a
+// key with "…" or a control character in it could never be sent, and
+// would only fail every request it was picked for.
 func CheckKey(key string) string {
 	switch {
 	case key == "":
@@ -53,8 +56,11 @@ func CheckKey(key string) string {
 		return "key is not valid UTF-8"
 	}
 	for _, r := range key {
-		if unicode.IsSpace(r) || unicode.IsControl(r) {
+		switch {
+		case unicode.IsSpace(r) || unicode.IsControl(r):
 			return "key contains spaces or control characters"
+		case r > unicode.MaxASCII:
+			return fmt.Sprintf("key contains %q, which is not ASCII: an HTTP header cannot carry it", r)
 		}
 	}
 	return ""

@@ -2,6 +2,7 @@ package keyimport
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -58,6 +59,75 @@ func TestJSON(t *testing.T) {
 	}
 }
 
+// A key must fit in an Authorization header: printable ASCII, no spaces.
+func TestCheckKey(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		key, want string // want: a part of the reason; "" for a usable key
+	}{
+		{"sk-or-v1-0123456789abcdef", ""},
+		{"sk-a_b.c~d+e/f=g!#$%&'*^`|", ""},
+		{"", "empty"},
+		{strings.Repeat("k", MaxKeyLen+1), "longer than 512"},
+		{"sk-\xff-invalid", "not valid UTF-8"},
+		{"sk-or-v1-…", `'…', which is not ASCII`}, // the README's placeholder
+		{"sk-ключ-0123456789", `'к', which is not ASCII`},
+		{"sk-zero\u200bwidth", "not ASCII"},
+		{"sk-\u00a0nbsp", "spaces or control characters"},
+		{"sk-has space", "spaces or control characters"},
+		{"sk-tab\there", "spaces or control characters"},
+		{"sk-new\nline", "spaces or control characters"},
+		{"sk-cr\rlf", "spaces or control characters"},
+		{"sk-nul\x00", "spaces or control characters"},
+		{"sk-bell\x07", "spaces or control characters"},
+		{"sk-del\x7f", "spaces or control characters"},
+		{"sk-c1\u0085", "spaces or control characters"},
+	}
+	for _, tt := range tests {
+		got := CheckKey(tt.key)
+		if tt.want == "" && got != "" || tt.want != "" && !strings.Contains(got, tt.want) {
+			t.Errorf("CheckKey(%q) = %q, want %q", tt.key, got, tt.want)
+		}
+		if got == "" && !headerSafe(tt.key) {
+			t.Errorf("CheckKey(%q) accepts a key an HTTP header cannot carry", tt.key)
+		}
+	}
+}
+
+// headerSafe is what an Authorization header can carry: visible ASCII.
+func headerSafe(key string) bool {
+	for i := 0; i < len(key); i++ {
+		if key[i] < '!' || key[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// The parsers report an unsendable key by its line, and keep nothing of it.
+func TestUnsendableKeysByLine(t *testing.T) {
+	t.Parallel()
+	text := Text("sk-good-0123456789\nsk-or-v1-…\nsk-ctl-\x01-0123456789\n")
+	var elems []json.RawMessage
+	json.Unmarshal([]byte(`["sk-good-0123456789", "sk-or-v1-…", {"api_key":"sk-in side"}, "sk-ctl-\u0001"]`), &elems)
+	js := JSON(elems)
+	for name, tt := range map[string]struct {
+		r     Result
+		lines []int
+	}{"Text": {text, []int{2, 3}}, "JSON": {js, []int{2, 3, 4}}} {
+		if len(tt.r.Items) != 1 || tt.r.Items[0].APIKey != "sk-good-0123456789" {
+			t.Errorf("%s: items %+v, want only the good key", name, tt.r.Items)
+		}
+		var lines []int
+		for _, inv := range tt.r.Invalid {
+			lines = append(lines, inv.Line)
+		}
+		if fmt.Sprint(lines) != fmt.Sprint(tt.lines) {
+			t.Errorf("%s: invalid %+v, want lines %v", name, tt.r.Invalid, tt.lines)
+		}
+	}
+}
+
 // FuzzText: any input parses without panicking; every item is a valid,
 // unique key from its own line; every line is accounted for once.
 func FuzzText(f *testing.F) {
@@ -71,7 +141,7 @@ func FuzzText(f *testing.F) {
 		}
 		seen := map[string]bool{}
 		for _, it := range r.Items {
-			if CheckKey(it.APIKey) != "" || seen[it.APIKey] || !utf8.ValidString(it.APIKey) {
+			if CheckKey(it.APIKey) != "" || seen[it.APIKey] || !utf8.ValidString(it.APIKey) || !headerSafe(it.APIKey) {
 				t.Fatalf("bad item %+v", it)
 			}
 			if it.Line < 1 || it.Line > len(lines) || !strings.Contains(lines[it.Line-1], it.APIKey) {
@@ -95,7 +165,7 @@ func FuzzJSON(f *testing.F) {
 			t.Fatalf("%d elements, accounted %d+%d+%d", len(elems), len(r.Items), len(r.Invalid), r.Duplicates)
 		}
 		for _, it := range r.Items {
-			if CheckKey(it.APIKey) != "" {
+			if CheckKey(it.APIKey) != "" || !headerSafe(it.APIKey) {
 				t.Fatalf("bad item %+v", it)
 			}
 		}

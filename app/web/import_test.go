@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -129,5 +130,38 @@ func TestWebImportValidationJob(t *testing.T) {
 	}
 	if _, body := a.get("/dashboard/import?job=0123", false); !strings.Contains(body, "no longer kept") {
 		t.Errorf("unknown job:\n%.3000s", body)
+	}
+}
+
+// The form refuses keys no HTTP header can carry, pasted or uploaded, and
+// shows each by its line; only the good key reaches the pool.
+func TestWebImportRefusesUnsendableKeys(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, "sqlite", testConfig())
+	a.login()
+	htmx := map[string]string{"HX-Request": "true"}
+	uploads := []struct {
+		name         string
+		fields       map[string]string
+		file, upload string
+	}{
+		{"pasted", map[string]string{"text": "sk-paste-good-0123456789\nsk-or-v1-…\nsk-in side-0123456789\nsk-ctl-\x01-0123456789"}, "", ""},
+		{"text file", nil, "keys.txt", "sk-file-good-0123456789\nsk-or-v1-…\nsk-in side-0123456789\nsk-ctl-\x01-0123456789"},
+		{"JSON file", nil, "keys.json", `{"keys":["sk-json-good-0123456789","sk-or-v1-…","sk-in side-0123456789","sk-ctl-\u0001-0123456789"]}`},
+	}
+	for _, tt := range uploads {
+		resp, body := a.postUpload("/dashboard/import?provider=ollama", tt.fields, tt.file, tt.upload, htmx)
+		if resp.StatusCode != 200 || figureOf(body, "Imported") != "1" || figureOf(body, "Invalid") != "3" {
+			t.Errorf("%s: %d\n%s", tt.name, resp.StatusCode, body)
+			continue
+		}
+		for line, reason := range map[int]string{2: "which is not ASCII", 3: "spaces or control", 4: "spaces or control"} {
+			if !regexp.MustCompile(`<td class="num">` + strconv.Itoa(line) + `</td><td>[^<]*` + reason).MatchString(body) {
+				t.Errorf("%s: line %d not shown as %q:\n%s", tt.name, line, reason, body)
+			}
+		}
+	}
+	if n := a.providers["ollama"].Pool.Len(); n != len(uploads) {
+		t.Errorf("pool holds %d keys, want %d", n, len(uploads))
 	}
 }
