@@ -26,7 +26,7 @@ type Config struct {
 	OpenRouterTitle   string
 
 	MaxRetries          int
-	KeyFailureThreshold int
+	KeyFailureThreshold int // distinct keys failing upstream-wide in a row that mark the provider (or a model) degraded
 	KeyCooldown         time.Duration
 	UpstreamTimeout     time.Duration
 	StreamIdleTimeout   time.Duration
@@ -37,7 +37,7 @@ type Config struct {
 	MaxResponseBytes    int           // largest whole (non-stream) upstream answer
 	ValidateConcurrency int           // key probes in flight at once (imports with validation, health checks)
 	ProbeTimeout        time.Duration
-	OllamaProbeModel    string // model of the 1-token chat that probes an Ollama key
+	OllamaProbeModel    string // empty: Ollama keys are probed with GET /api/balance; set: a 1-token chat with this model
 
 	EnableRateLimit   bool
 	RateLimitRequests int
@@ -96,7 +96,7 @@ func Load(getenv func(string) string) (Config, error) {
 		MaxResponseBytes:    r.integer("MAX_RESPONSE_BYTES", 64<<20, 1024, 1<<30),
 		ValidateConcurrency: r.integer("VALIDATE_CONCURRENCY", 8, 1, 1000),
 		ProbeTimeout:        r.duration("PROBE_TIMEOUT", 15*time.Second),
-		OllamaProbeModel:    r.str("OLLAMA_PROBE_MODEL", "gpt-oss:20b"),
+		OllamaProbeModel:    r.str("OLLAMA_PROBE_MODEL", ""),
 
 		EnableRateLimit:   r.boolean("ENABLE_RATE_LIMIT", false),
 		RateLimitRequests: r.integer("RATE_LIMIT_REQUESTS", 60, 1, 1<<30),
