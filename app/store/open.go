@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -86,6 +88,12 @@ func gormConfig() *gorm.Config {
 }
 
 func openSQLite(path string) (*DB, error) {
+	// The file holds every upstream key in the clear: readable by its owner
+	// only, as the admin token is. SQLite gives the -wal and -shm files the
+	// database file's mode.
+	if err := createPrivate(path); err != nil {
+		return nil, fmt.Errorf("store: create sqlite %s: %w", path, err)
+	}
 	// One connection: SQLite has one writer, and a single connection turns
 	// lock contention into queueing instead of "database is locked" errors.
 	dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
@@ -100,6 +108,22 @@ func openSQLite(path string) (*DB, error) {
 	}
 	sqlDB.SetMaxOpenConns(1)
 	return &DB{Gorm: g, SQL: sqlDB, Dialect: migrations.SQLite, Where: "sqlite " + path}, nil
+}
+
+// createPrivate creates an empty file of mode 0600 at path, unless one is
+// there already (or path is SQLite's in-memory database).
+func createPrivate(path string) error {
+	if path == ":memory:" {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 func openPostgres(rawURL string) (*DB, error) {
