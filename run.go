@@ -110,13 +110,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 // healthcheck asks a running gateway on this host for /health; the
 // distroless image has no curl, so the binary checks itself.
 func healthcheck(ctx context.Context, listenAddr string) error {
-	_, port, err := net.SplitHostPort(listenAddr)
+	url, err := healthURL(listenAddr)
 	if err != nil {
-		return fmt.Errorf("healthcheck: LISTEN_ADDR=%s: %w", listenAddr, err)
+		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:"+port+"/health", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
 	}
@@ -129,6 +129,20 @@ func healthcheck(ctx context.Context, listenAddr string) error {
 		return fmt.Errorf("healthcheck: /health answered %s", resp.Status)
 	}
 	return nil
+}
+
+// healthURL is the /health of a gateway listening on listenAddr: on its
+// host when LISTEN_ADDR names one, else (":8080", "0.0.0.0:8080") on
+// 127.0.0.1, which a gateway listening on every address answers too.
+func healthURL(listenAddr string) (string, error) {
+	host, port, err := net.SplitHostPort(listenAddr)
+	if err != nil {
+		return "", fmt.Errorf("healthcheck: LISTEN_ADDR=%s: %w", listenAddr, err)
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/health", nil
 }
 
 // baseURL turns a listen address into a URL a person can open.

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,4 +89,51 @@ func freeAddr(t *testing.T) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
+}
+
+// healthcheck asks the host LISTEN_ADDR names, and 127.0.0.1 when it names
+// none or every address.
+func TestHealthURL(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ listen, want string }{
+		{":8080", "http://127.0.0.1:8080/health"},
+		{"0.0.0.0:8080", "http://127.0.0.1:8080/health"},
+		{"[::]:8080", "http://127.0.0.1:8080/health"},
+		{"127.0.0.1:9000", "http://127.0.0.1:9000/health"},
+		{"10.1.2.3:8080", "http://10.1.2.3:8080/health"},
+		{"[::1]:8080", "http://[::1]:8080/health"},
+		{"keypool.internal:8080", "http://keypool.internal:8080/health"},
+		{"localhost:8080", "http://localhost:8080/health"},
+	}
+	for _, tt := range tests {
+		if got, err := healthURL(tt.listen); err != nil || got != tt.want {
+			t.Errorf("healthURL(%q) = %q, %v; want %q", tt.listen, got, err, tt.want)
+		}
+	}
+	if _, err := healthURL("8080"); err == nil || !strings.Contains(err.Error(), "LISTEN_ADDR") {
+		t.Errorf("healthURL(8080) = %v, want an error naming LISTEN_ADDR", err)
+	}
+}
+
+// A gateway bound to one address of the host, not 127.0.0.1, is found
+// there by the healthcheck subcommand.
+func TestHealthcheckOnTheListenHost(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.2:0") // a loopback address other than 127.0.0.1 (Linux)
+	if err != nil {
+		t.Skipf("no 127.0.0.2 on this host: %v", err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/health" {
+			http.NotFound(w, r)
+		}
+	}))
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	defer srv.Close()
+	env := map[string]string{"DATA_DIR": t.TempDir(), "LISTEN_ADDR": ln.Addr().String(), "LOG_LEVEL": "error"}
+	if err := run(context.Background(), []string{"healthcheck"}, func(k string) string { return env[k] }, &bytes.Buffer{}); err != nil {
+		t.Errorf("healthcheck with LISTEN_ADDR=%s: %v", env["LISTEN_ADDR"], err)
+	}
 }
