@@ -111,6 +111,7 @@ type Pass struct {
 	t     *Tracker
 	model string
 	probe *breaker // the breaker this request probes; nil for a plain one
+	b     *breaker // the model's breaker, once looked up
 	// failed are the keys of this request's upstream-wide failures not
 	// found at fault yet: if another key then succeeds, they may be.
 	failed []*pool.Key
@@ -131,6 +132,7 @@ func (t *Tracker) Admit(model string) (Pass, *Refusal) {
 	scopes := [2]*breaker{t.provider, nil}
 	if b, ok := t.models.Load(t.name(model)); ok {
 		scopes[1] = b.(*breaker)
+		pass.b = scopes[1]
 	}
 	for _, b := range scopes {
 		if b == nil || !b.open.Load() {
@@ -176,10 +178,12 @@ func (p *Pass) Success() (atFault []*pool.Key) {
 	}
 	t := p.t
 	now := t.cfg.Now()
-	b := t.model(p.model)
+	b := p.breaker()
 	b.ok(now)
 	t.provider.ok(now)
-	t.provider.lastModel.Store(b)
+	if t.provider.lastModel.Load() != b {
+		t.provider.lastModel.Store(b)
+	}
 	for _, s := range [2]*breaker{t.provider, b} {
 		if s.open.Load() || s.fails.Load() > 0 {
 			t.close(s, now)
@@ -207,7 +211,7 @@ func (p *Pass) Failure(k *pool.Key, status int, msg string) (keysFault bool, ope
 	}
 	t := p.t
 	now := t.cfg.Now()
-	b := t.model(p.model)
+	b := p.breaker()
 	keysFault = b.recentlyOK(now, t.cfg.Window) && !k.SucceededSince(now.Add(-t.cfg.Window))
 	if !keysFault {
 		p.failed = append(p.failed, k)
@@ -225,6 +229,14 @@ func (p *Pass) Failure(k *pool.Key, status int, msg string) (keysFault bool, ope
 		return keysFault, t.refusalLocked(scope, now)
 	}
 	return keysFault, nil
+}
+
+// breaker is the model's breaker, made on first use.
+func (p *Pass) breaker() *breaker {
+	if p.b == nil {
+		p.b = p.t.model(p.model)
+	}
+	return p.b
 }
 
 // Done ends the request's pass. A probe that neither succeeded nor failed

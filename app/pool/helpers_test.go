@@ -220,10 +220,16 @@ func mustGet(t testing.TB, p *Pool, apiKey string) *Key {
 // growing tried list until ErrNoKey.
 func available(t testing.TB, p *Pool) []string {
 	t.Helper()
+	return availableFor(t, p, "")
+}
+
+// availableFor is available for a request for model.
+func availableFor(t testing.TB, p *Pool, model string) []string {
+	t.Helper()
 	var tried []*Key
 	var names []string
 	for range p.Len() + 1 {
-		k, err := p.Pick("", tried)
+		k, err := p.Pick(model, tried)
 		if errors.Is(err, ErrNoKey) {
 			slices.Sort(names)
 			return names
