@@ -35,7 +35,7 @@ func (c *clock) Advance(d time.Duration) {
 
 type keyStore []models.Key
 
-func (s keyStore) ListKeys(context.Context) ([]models.Key, error)  { return s, nil }
+func (s keyStore) ListKeys(context.Context) ([]models.Key, error)    { return s, nil }
 func (s keyStore) SaveKeyStates(context.Context, []models.Key) error { return nil }
 
 // env is a tracker and a pool of n keys on one fake clock.
