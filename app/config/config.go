@@ -32,6 +32,7 @@ type Config struct {
 	StreamIdleTimeout   time.Duration
 	ReadTimeout         time.Duration // a client's whole request must arrive within this
 	IdleTimeout         time.Duration // a kept-alive client connection may idle this long
+	AdminRequestTimeout time.Duration // deadline of one admin API or page request (streams written after the handler excepted)
 	MaxBodyBytes        int           // largest client request body on the proxy routes
 	MaxImportBytes      int           // largest admin import body
 	MaxResponseBytes    int           // largest whole (non-stream) upstream answer
@@ -91,6 +92,7 @@ func Load(getenv func(string) string) (Config, error) {
 		StreamIdleTimeout:   r.duration("STREAM_IDLE_TIMEOUT", 120*time.Second),
 		ReadTimeout:         r.duration("READ_TIMEOUT", 30*time.Second),
 		IdleTimeout:         r.duration("IDLE_TIMEOUT", 120*time.Second),
+		AdminRequestTimeout: r.durationAtLeast("ADMIN_REQUEST_TIMEOUT", 30*time.Second, time.Second),
 		MaxBodyBytes:        r.integer("MAX_BODY_BYTES", 16<<20, 1024, 1<<30),
 		MaxImportBytes:      r.integer("MAX_IMPORT_BYTES", 32<<20, 1024, 1<<30),
 		MaxResponseBytes:    r.integer("MAX_RESPONSE_BYTES", 64<<20, 1024, 1<<30),

@@ -49,6 +49,9 @@ func TestParsing(t *testing.T) {
 		{map[string]string{"LOG_LEVEL": "debug"}, func(c Config) bool { return c.LogLevel == "debug" }},
 		{map[string]string{"LOG_LEVEL": " WARN "}, func(c Config) bool { return c.LogLevel == "warn" }},
 		{map[string]string{"LOG_LEVEL": "Error"}, func(c Config) bool { return c.LogLevel == "error" }},
+		{nil, func(c Config) bool { return c.AdminRequestTimeout == 30*time.Second }},
+		{map[string]string{"ADMIN_REQUEST_TIMEOUT": "90"}, func(c Config) bool { return c.AdminRequestTimeout == 90*time.Second }},
+		{map[string]string{"ADMIN_REQUEST_TIMEOUT": "1s"}, func(c Config) bool { return c.AdminRequestTimeout == time.Second }},
 	}
 	for _, tt := range tests {
 		c, err := load(tt.env)
@@ -63,7 +66,7 @@ func TestErrorsNameTheVariable(t *testing.T) {
 	for name, value := range map[string]string{
 		"MAX_RETRIES": "0", "KEY_FAILURE_THRESHOLD": "x", "KEY_COOLDOWN": "soon", "ENABLE_RATE_LIMIT": "maybe",
 		"MAX_BODY_BYTES": "-1", "STATS_FLUSH_INTERVAL": "-5s", "TRUSTED_PROXIES": "10.0.0.0/33",
-		"LOG_LEVEL": "verbose",
+		"LOG_LEVEL": "verbose", "ADMIN_REQUEST_TIMEOUT": "500ms",
 	} {
 		_, err := load(map[string]string{name: value})
 		if err == nil || !strings.Contains(err.Error(), name) {

@@ -87,6 +87,16 @@ func (r *reader) duration(name string, def time.Duration) time.Duration {
 	return d
 }
 
+// durationAtLeast reads a duration that must be at least min.
+func (r *reader) durationAtLeast(name string, def, min time.Duration) time.Duration {
+	d := r.duration(name, def)
+	if d < min {
+		r.fail(name, r.getenv(name), "a duration of at least "+min.String())
+		return def
+	}
+	return d
+}
+
 // proxies reads a list of CIDRs and IPs separated by commas or spaces; an
 // IP is a prefix of its full length.
 func (r *reader) proxies(name string) []netip.Prefix {
