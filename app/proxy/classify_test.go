@@ -82,3 +82,47 @@ func TestRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+// quotaWindow tells a quota-exhausted 429 from a plain rate limit by its
+// text, and puts the window's end where each provider resets it: the
+// hourly window and OpenRouter's day on UTC boundaries, whatever the
+// local zone.
+func TestQuotaWindow(t *testing.T) {
+	t.Parallel()
+	cet := time.FixedZone("CET", 3600)
+	morning := time.Date(2026, 3, 14, 9, 26, 53, 0, cet)     // 08:26:53 UTC
+	pastMidnight := time.Date(2026, 3, 15, 0, 30, 0, 0, cet) // 23:30 UTC on the 14th
+	tests := []struct {
+		name   string
+		now    time.Time
+		body   string
+		want   time.Time
+		wantOK bool
+	}{
+		{"ollama hourly: the next UTC hour", morning, `{"error":"you've reached your hourly usage limit, please upgrade"}`,
+			time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC), true},
+		{"ollama hourly past local midnight: the UTC hour", pastMidnight, `{"error":"hourly usage limit"}`,
+			time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC), true},
+		{"ollama session: five hours on", morning, `{"error":"you've reached your session usage limit"}`,
+			morning.Add(5 * time.Hour), true},
+		{"ollama weekly: seven days on", morning, `{"error":"you've reached your weekly usage limit"}`,
+			morning.Add(7 * 24 * time.Hour), true},
+		{"any case", morning, `{"error":"Hourly Usage Limit reached"}`,
+			time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC), true},
+		{"openrouter free models per day: the next UTC midnight", morning,
+			`{"error":{"message":"Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests per day","code":429}}`,
+			time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC), true},
+		{"openrouter free models per day past local midnight: still the UTC day", pastMidnight,
+			`{"error":{"message":"Rate limit exceeded: free-models-per-day","code":429}}`,
+			time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC), true},
+		{"plain rate limit: no quota", morning, `{"error":"rate limit exceeded, please try again later"}`, time.Time{}, false},
+		{"openrouter per-minute limit: no quota", morning, `{"error":{"message":"Rate limit exceeded: free-models-per-min.","code":429}}`, time.Time{}, false},
+		{"empty body: no quota", morning, ``, time.Time{}, false},
+	}
+	for _, tt := range tests {
+		got, ok := quotaWindow([]byte(tt.body), tt.now)
+		if ok != tt.wantOK || !got.Equal(tt.want) {
+			t.Errorf("%s: quotaWindow = %v, %v; want %v, %v", tt.name, got, ok, tt.want, tt.wantOK)
+		}
+	}
+}
