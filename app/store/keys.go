@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"time"
 
 	"gorm.io/gorm/clause"
 
@@ -17,6 +18,27 @@ func (s *Store) ListKeys(ctx context.Context) ([]models.Key, error) {
 	err := s.db.WithContext(ctx).Table(s.table("keys")).Order("created_at, api_key").Find(&keys).Error
 	if err != nil {
 		return nil, fmt.Errorf("store: list keys: %w", err)
+	}
+	for i := range keys {
+		keys[i] = keyUTC(keys[i])
+	}
+	return keys, nil
+}
+
+// ListKeysCreated returns the keys created between from and to, both
+// included, in ListKeys's order: what another instance just imported, read
+// through the keys(created_at, api_key) index instead of the whole table.
+// The bounds are widened by a millisecond: PostgreSQL keeps microseconds,
+// and pgx truncates a bound as it truncated the stored time, so exact bounds
+// work today; the margin keeps them working should a time be rounded on the
+// way, at the cost of the few neighbours it also returns.
+func (s *Store) ListKeysCreated(ctx context.Context, from, to time.Time) ([]models.Key, error) {
+	var keys []models.Key
+	err := s.db.WithContext(ctx).Table(s.table("keys")).
+		Where("created_at >= ? AND created_at <= ?", from.UTC().Add(-time.Millisecond), to.UTC().Add(time.Millisecond)).
+		Order("created_at, api_key").Find(&keys).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: list keys created: %w", err)
 	}
 	for i := range keys {
 		keys[i] = keyUTC(keys[i])
