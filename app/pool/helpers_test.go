@@ -52,7 +52,9 @@ type fakeStore struct {
 	order []string
 	rows  map[string]models.Key
 	saves [][]models.Key
-	fail  error // returned by both methods while set
+	fail  error // returned by every method while set
+	// lists and createdLists count the ListKeys and ListKeysCreated calls.
+	lists, createdLists int
 
 	// afterList, when set, runs inside ListKeys after the rows were read.
 	afterList func()
@@ -126,6 +128,7 @@ func (s *fakeStore) ListKeys(ctx context.Context) ([]models.Key, error) {
 		s.mu.Unlock()
 		return nil, s.fail
 	}
+	s.lists++
 	out := make([]models.Key, 0, len(s.order))
 	for _, a := range s.order {
 		out = append(out, cloneKey(s.rows[a]))
@@ -136,6 +139,43 @@ func (s *fakeStore) ListKeys(ctx context.Context) ([]models.Key, error) {
 		hook()
 	}
 	return out, nil
+}
+
+// ListKeysCreated is ListKeys for the rows created between from and to,
+// both included, as app/store's; afterList runs after it too.
+func (s *fakeStore) ListKeysCreated(ctx context.Context, from, to time.Time) ([]models.Key, error) {
+	s.mu.Lock()
+	if s.fail != nil {
+		s.mu.Unlock()
+		return nil, s.fail
+	}
+	s.createdLists++
+	var out []models.Key
+	for _, a := range s.order {
+		if r := s.rows[a]; !r.CreatedAt.Before(from) && !r.CreatedAt.After(to) {
+			out = append(out, cloneKey(r))
+		}
+	}
+	hook := s.afterList
+	s.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
+	return out, nil
+}
+
+// setAfterList sets the afterList hook.
+func (s *fakeStore) setAfterList(hook func()) {
+	s.mu.Lock()
+	s.afterList = hook
+	s.mu.Unlock()
+}
+
+// reads returns the ListKeys and ListKeysCreated calls so far.
+func (s *fakeStore) reads() (lists, createdLists int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lists, s.createdLists
 }
 
 func (s *fakeStore) SaveKeyStates(ctx context.Context, keys []models.Key) error {

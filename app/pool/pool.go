@@ -41,6 +41,9 @@ type Config struct {
 	// about a key (failed, disabled, enabled, cooling down), for the other
 	// instances. It is called on the request path: it must not block.
 	Announce func(Verdict)
+	// AnnounceKeys, when set, receives what Add and Remove changed, for
+	// the other instances. It must not block.
+	AnnounceKeys func(KeyNews)
 }
 
 // Pool is the set of keys of one provider.
@@ -53,16 +56,19 @@ type Pool struct {
 	snap atomic.Pointer[snapshot]
 	next atomic.Uint64
 
-	// syncMu makes Load and Flush take turns: a Load reading the store
-	// while a Flush is writing would bring back the state being replaced,
-	// and two Loads could apply their reads in the wrong order.
+	// syncMu makes Load, Flush, Add and Remove take turns: a Load reading
+	// the store while a Flush is writing would bring back the state being
+	// replaced, two Loads could apply their reads in the wrong order, and a
+	// Load that read the store before an insert or a delete would drop the
+	// keys Add put in or bring back those Remove took out.
 	syncMu  sync.Mutex
 	mu      sync.Mutex // guards pending and reloads
 	pending map[*Key]struct{}
 	wake    chan struct{}
 }
 
-// snapshot is an immutable list of keys, replaced whole on reload.
+// snapshot is an immutable list of keys, replaced whole on every change
+// (copy on write), so that Pick reads it without a lock.
 type snapshot struct {
 	list  []*Key
 	index map[string]*Key

@@ -51,27 +51,6 @@ func (p *Pool) Load(ctx context.Context) error {
 	return nil
 }
 
-// Remove drops keys from the pool at once (after a delete in the store).
-func (p *Pool) Remove(apiKeys ...string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	old := p.snap.Load()
-	drop := make(map[string]bool, len(apiKeys))
-	for _, a := range apiKeys {
-		drop[a] = true
-	}
-	next := &snapshot{list: make([]*Key, 0, len(old.list)), index: make(map[string]*Key, len(old.index))}
-	for _, k := range old.list {
-		if drop[k.apiKey] {
-			delete(p.pending, k)
-			continue
-		}
-		next.list = append(next.list, k)
-		next.index[k.apiKey] = k
-	}
-	p.snap.Store(next)
-}
-
 // enqueue schedules a key's state to be written.
 func (p *Pool) enqueue(k *Key) {
 	p.mu.Lock()

@@ -106,20 +106,32 @@ func (p *Pool) Apply(v Verdict) bool {
 }
 
 // fingerprints indexes a snapshot's keys by Fingerprint, built on first use:
-// only instances that hear from others pay for it.
+// only instances that hear from others pay for it. A snapshot made by Add
+// or Remove from one whose index is built gets its own at once, so that
+// news from other instances does not rebuild it per change.
 type fingerprints struct {
-	once sync.Once
-	m    map[string]*Key
+	mu sync.Mutex
+	m  map[string]*Key // nil until built
 }
 
 func (s *snapshot) byFingerprint() map[string]*Key {
-	s.fps.once.Do(func() {
+	s.fps.mu.Lock()
+	defer s.fps.mu.Unlock()
+	if s.fps.m == nil {
 		s.fps.m = make(map[string]*Key, len(s.list))
 		for _, k := range s.list {
 			k.mu.Lock()
 			s.fps.m[k.fingerprint()] = k
 			k.mu.Unlock()
 		}
-	})
+	}
 	return s.fps.m
+}
+
+// built returns the index if it was built, else nil. The map is never
+// changed once built.
+func (f *fingerprints) built() map[string]*Key {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.m
 }
