@@ -1,9 +1,13 @@
 // Package components holds the templ pieces that pages share — provider
-// switch, flash messages, figure cards, segmented links, switches — and the
-// small view models they take.
+// switch, flash messages, figure cards, segmented links, switches, the
+// top models and their share — and the small view models they take.
 package components
 
-import "context"
+import (
+	"context"
+
+	"github.com/a-h/templ"
+)
 
 // Link is one choice of a segmented control (provider switch, chart range).
 type Link struct {
@@ -62,4 +66,19 @@ type Paging struct {
 type Option struct {
 	Value, Label string
 	Selected     bool
+}
+
+// ModelRow is one model in the top models table, its figures formatted.
+type ModelRow struct {
+	Model, Requests, SuccessRate, Tokens, LastUsed string
+}
+
+// ModelsView is the top models table and the chart of the models' share
+// of requests, shown side by side.
+type ModelsView struct {
+	Rows  []ModelRow
+	Share templ.Component // the share chart; nil before any request
+	// TableID and ShareID are the ids of the two cards, for a page that
+	// refers to them; "" gives none.
+	TableID, ShareID string
 }
