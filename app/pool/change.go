@@ -25,8 +25,8 @@ import (
 // their created_at, which the others read from the store (LoadCreated), the
 // keys removed by their Fingerprint (RemoveFingerprints).
 type KeyNews struct {
-	// CreatedFrom and CreatedTo bound the created_at of the keys added;
-	// both are zero when none were.
+	Added int // how many rows Add was given; 0: none
+	// CreatedFrom and CreatedTo bound the created_at of those rows.
 	CreatedFrom, CreatedTo time.Time
 	Removed                []string // the Fingerprint of each key removed
 }
@@ -56,7 +56,7 @@ func (p *Pool) Add(rows []models.Key) {
 	}
 	// All of rows, not only the keys new here: a key a Load brought in
 	// meanwhile is still news to the others.
-	news := KeyNews{CreatedFrom: rows[0].CreatedAt, CreatedTo: rows[0].CreatedAt}
+	news := KeyNews{Added: len(rows), CreatedFrom: rows[0].CreatedAt, CreatedTo: rows[0].CreatedAt}
 	for _, r := range rows[1:] {
 		if r.CreatedAt.Before(news.CreatedFrom) {
 			news.CreatedFrom = r.CreatedAt

@@ -115,7 +115,7 @@ func TestChangesRaceLoad(t *testing.T) {
 	bg.Go(func() { // b's bus: applies a's news in order
 		for n := range news {
 			b.RemoveFingerprints(n.Removed...)
-			if !n.CreatedFrom.IsZero() {
+			if n.Added > 0 {
 				if err := b.LoadCreated(context.Background(), n.CreatedFrom, n.CreatedTo); err != nil {
 					t.Error(err)
 				}

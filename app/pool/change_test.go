@@ -73,16 +73,16 @@ func TestAdd(t *testing.T) {
 	}{
 		{"new keys are picked at once", []models.Key{createdAt("n2", time.Minute), createdAt("n1", time.Minute)},
 			[]string{"k00", "k01", "k02", "n1", "n2"}, []string{"k01", "k02", "n1", "n2"},
-			[]KeyNews{{CreatedFrom: t0.Add(time.Minute), CreatedTo: t0.Add(time.Minute)}}},
+			[]KeyNews{{Added: 2, CreatedFrom: t0.Add(time.Minute), CreatedTo: t0.Add(time.Minute)}}},
 		{"a key in the pool keeps its entry and state", []models.Key{createdAt("k00", time.Minute)},
 			[]string{"k00", "k01", "k02"}, []string{"k01", "k02"},
-			[]KeyNews{{CreatedFrom: t0.Add(time.Minute), CreatedTo: t0.Add(time.Minute)}}},
+			[]KeyNews{{Added: 1, CreatedFrom: t0.Add(time.Minute), CreatedTo: t0.Add(time.Minute)}}},
 		{"a stored state is kept", []models.Key{disabled, expired, noStatus},
 			[]string{"d", "e", "k00", "k01", "k02", "s"}, []string{"k01", "k02", "s"},
-			[]KeyNews{{CreatedFrom: t0.Add(time.Minute), CreatedTo: t0.Add(3 * time.Minute)}}},
+			[]KeyNews{{Added: 3, CreatedFrom: t0.Add(time.Minute), CreatedTo: t0.Add(3 * time.Minute)}}},
 		{"a key repeated in rows is added once", []models.Key{createdAt("n1", 0), createdAt("n1", 0)},
 			[]string{"k00", "k01", "k02", "n1"}, []string{"k01", "k02", "n1"},
-			[]KeyNews{{CreatedFrom: t0, CreatedTo: t0}}},
+			[]KeyNews{{Added: 2, CreatedFrom: t0, CreatedTo: t0}}},
 		{"no rows", nil, []string{"k00", "k01", "k02"}, []string{"k01", "k02"}, nil},
 	}
 	for _, tt := range tests {
@@ -128,7 +128,7 @@ func TestAddKeepsStoredStates(t *testing.T) {
 }
 
 func sameNews(a, b KeyNews) bool {
-	return a.CreatedFrom.Equal(b.CreatedFrom) && a.CreatedTo.Equal(b.CreatedTo) &&
+	return a.Added == b.Added && a.CreatedFrom.Equal(b.CreatedFrom) && a.CreatedTo.Equal(b.CreatedTo) &&
 		slices.Equal(slices.Sorted(slices.Values(a.Removed)), slices.Sorted(slices.Values(b.Removed)))
 }
 
