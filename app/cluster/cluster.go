@@ -1,11 +1,13 @@
 // Package cluster keeps several gateway instances on one database in step.
 //
 // An instance announces what it changed: a key's verdict (failed, disabled,
-// enabled, cooling down after a 429), or that keys, client tokens, the
-// provider switch or the response cache changed. The announcement travels
-// on a bus (Redis pub/sub, or PostgreSQL LISTEN/NOTIFY), and every other
-// instance applies it within milliseconds: a verdict straight into its pool,
-// anything else by reading the store again. A periodic resync from the
+// enabled, cooling down after a 429), keys imported or deleted, or that
+// keys, client tokens, the provider switch or the response cache changed.
+// The announcement travels on a bus (Redis pub/sub, or PostgreSQL
+// LISTEN/NOTIFY), and every other instance applies it within milliseconds:
+// a verdict straight into its pool, imported keys by reading those keys
+// (keys.go), deleted ones by dropping them, anything else by reading the
+// store again. A periodic resync from the
 // store is the safety net for what a bus lost (Redis restarting, a dropped
 // connection); after a bus reconnects, an instance resyncs at once.
 //
@@ -31,7 +33,7 @@ type Change string
 
 // The changes an instance announces besides key verdicts.
 const (
-	Keys   Change = "keys"   // keys imported, deleted or edited: reload them
+	Keys   Change = "keys"   // keys changed in the store: read them all again
 	Tokens Change = "tokens" // client tokens created, deleted or edited
 	Switch Change = "switch" // the provider was switched on or off
 	Cache  Change = "cache"  // the response cache was cleared
@@ -62,6 +64,7 @@ type Cluster struct {
 	mu       sync.Mutex
 	verdicts map[string]map[string]pool.Verdict // provider → fingerprint → latest, to send
 	changes  map[string]map[Change]bool         // provider → changes, to send
+	keys     map[string]*keyNews                // provider → keys imported and deleted, to send
 	wake     chan struct{}                      // something is waiting to be sent
 	resync   chan struct{}                      // the bus reconnected: resync now
 
@@ -80,6 +83,7 @@ func New(cfg Config) *Cluster {
 	return &Cluster{
 		id: newID(), cfg: cfg, providers: map[string]Provider{},
 		verdicts: map[string]map[string]pool.Verdict{}, changes: map[string]map[Change]bool{},
+		keys: map[string]*keyNews{},
 		wake: make(chan struct{}, 1), resync: make(chan struct{}, 1),
 	}
 }

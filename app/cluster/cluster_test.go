@@ -31,6 +31,25 @@ type instance struct {
 	tokens   *tokens.Set
 	switched atomic.Int64 // LoadSwitch calls
 	cleared  atomic.Int64 // ClearCache calls
+	reads    *countingStore
+}
+
+// countingStore counts the key reads of an instance's pool.
+type countingStore struct {
+	*store.Store
+	lists       atomic.Int64 // ListKeys calls: the whole table
+	createdRows atomic.Int64 // rows ListKeysCreated returned
+}
+
+func (s *countingStore) ListKeys(ctx context.Context) ([]models.Key, error) {
+	s.lists.Add(1)
+	return s.Store.ListKeys(ctx)
+}
+
+func (s *countingStore) ListKeysCreated(ctx context.Context, from, to time.Time) ([]models.Key, error) {
+	rows, err := s.Store.ListKeysCreated(ctx, from, to)
+	s.createdRows.Add(int64(len(rows)))
+	return rows, err
 }
 
 // busMaker returns a new bus per instance, all on one channel.
@@ -60,7 +79,9 @@ func postgresBuses(t *testing.T, db *store.DB) func() Bus {
 func start(t *testing.T, st *store.Store, bus Bus, resync time.Duration) *instance {
 	t.Helper()
 	in := &instance{cl: New(Config{Bus: bus, Resync: resync, Log: slog.New(slog.NewTextHandler(t.Output(), nil))})}
-	in.pool = pool.New(pool.Config{Announce: in.cl.Announcer("ollama")}, st, slog.New(slog.DiscardHandler))
+	in.reads = &countingStore{Store: st}
+	in.pool = pool.New(pool.Config{Announce: in.cl.Announcer("ollama"), AnnounceKeys: in.cl.KeysAnnouncer("ollama")},
+		in.reads, slog.New(slog.DiscardHandler))
 	in.tokens = tokens.New(st)
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := in.pool.Load(ctx); err != nil {
@@ -84,7 +105,7 @@ func picks(p *pool.Pool) []string {
 	var tried []*pool.Key
 	var names []string
 	for {
-		k, err := p.Pick(tried)
+		k, err := p.Pick("", tried)
 		if err != nil {
 			slices.Sort(names)
 			return names

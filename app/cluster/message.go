@@ -9,12 +9,14 @@ import (
 	"github.com/keypool/keypool/app/pool"
 )
 
-// message is what travels on the bus: one provider's changes and verdicts
-// from one instance.
+// message is what travels on the bus: one provider's changes, key news
+// and verdicts from one instance.
 type message struct {
 	From     string         `json:"from"`
 	Provider string         `json:"provider"`
 	Changes  []Change       `json:"changes,omitempty"`
+	Removed  []string       `json:"removed,omitempty"` // fingerprints of keys deleted
+	Added    *span          `json:"added,omitempty"`   // created_at of keys imported
 	Verdicts []pool.Verdict `json:"verdicts,omitempty"`
 }
 
@@ -40,12 +42,13 @@ func (c *Cluster) publish(ctx context.Context) {
 	}
 }
 
-// take empties the queues into messages: changes first, then verdicts in
+// take empties the queues into messages: changes first, then key news
+// (so that a verdict about a key just imported finds it), then verdicts in
 // chunks of perMessage.
 func (c *Cluster) take() []message {
 	c.mu.Lock()
-	verdicts, changes := c.verdicts, c.changes
-	c.verdicts, c.changes = map[string]map[string]pool.Verdict{}, map[string]map[Change]bool{}
+	verdicts, changes, keys := c.verdicts, c.changes, c.keys
+	c.verdicts, c.changes, c.keys = map[string]map[string]pool.Verdict{}, map[string]map[Change]bool{}, map[string]*keyNews{}
 	c.mu.Unlock()
 	var out []message
 	for prov, set := range changes {
@@ -55,6 +58,9 @@ func (c *Cluster) take() []message {
 		}
 		slices.Sort(m.Changes)
 		out = append(out, m)
+	}
+	for _, q := range keys {
+		out = append(out, q.messages(c.id)...)
 	}
 	for prov, set := range verdicts {
 		list := make([]pool.Verdict, 0, len(set))
@@ -102,6 +108,7 @@ func (c *Cluster) receive(ctx context.Context, payload []byte) {
 	if m.From == c.id || !ok {
 		return // our own, or a provider this instance does not serve
 	}
+	c.applyKeyNews(ctx, p, m)
 	for _, v := range m.Verdicts {
 		p.Pool.Apply(v)
 	}
