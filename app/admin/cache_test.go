@@ -3,12 +3,11 @@ package admin
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/keypool/keypool/app/operator"
 	"github.com/keypool/keypool/app/provider"
 	"github.com/keypool/keypool/app/respcache"
 )
@@ -30,17 +29,13 @@ func (f *fakeCache) Clear(_ context.Context, p string) (int, error) {
 	return int(f.stats[p].Entries), nil
 }
 
-func newCacheApp(t *testing.T, cache ResponseCache) *fiber.App {
+func newCacheApp(t *testing.T, cache operator.ResponseCache) *fiber.App {
 	t.Helper()
-	const token = "right-admin-token-0123456789"
-	providers := map[string]*Provider{
-		provider.Ollama:     {Info: provider.New(provider.Ollama, "http://ollama.invalid")},
-		provider.OpenRouter: {Info: provider.New(provider.OpenRouter, "http://openrouter.invalid")},
+	cfg := operator.Config{}
+	if cache != nil {
+		cfg.Cache = cache
 	}
-	h := New(Config{AdminToken: token, Cache: cache}, providers, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	app := testApp()
-	h.Routes(app)
-	return app
+	return newAdminEnv(t, "sqlite", cfg).app
 }
 
 func TestCacheRoutes(t *testing.T) {
@@ -51,7 +46,7 @@ func TestCacheRoutes(t *testing.T) {
 	}
 	tests := []struct {
 		name         string
-		cache        ResponseCache
+		cache        operator.ResponseCache
 		method, path string
 		status       int
 		body         string
@@ -74,7 +69,7 @@ func TestCacheRoutes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			app := newCacheApp(t, tt.cache)
-			status, body := send(t, app, tt.method, tt.path, "Bearer right-admin-token-0123456789")
+			status, body := send(t, app, tt.method, tt.path, "Bearer "+testAdminToken)
 			if status != tt.status || body != tt.body {
 				t.Errorf("%s %s: %d %s, want %d %s", tt.method, tt.path, status, body, tt.status, tt.body)
 			}

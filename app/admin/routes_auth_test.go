@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/keypool/keypool/app/operator"
 )
 
 // publicRoutes are the only /admin paths open without the admin token.
@@ -22,9 +24,8 @@ var publicRoutes = map[string]bool{"/admin/public-stats": true}
 func TestEveryAdminRouteNeedsTheToken(t *testing.T) {
 	t.Parallel()
 	const token = "right-admin-token-0123456789"
-	h := New(Config{AdminToken: token}, map[string]*Provider{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	app := testApp()
-	h.Routes(app)
+	New(token, operator.New(operator.Config{}, nil, nil), slog.New(slog.NewTextHandler(io.Discard, nil))).Routes(app)
 
 	seen := map[string]bool{}
 	for _, r := range app.GetRoutes(true) {
@@ -98,15 +99,4 @@ func send(t *testing.T, app *fiber.App, method, path, auth string) (int, string)
 	return resp.StatusCode, string(body)
 }
 
-// testApp is a Fiber app with the gateway's error mapping for the admin
-// API: an *Error's status and message, a Fiber error's code, else 500.
-func testApp() *fiber.App {
-	return fiber.New(fiber.Config{ErrorHandler: func(c *fiber.Ctx, err error) error {
-		ae := &Error{Status: fiber.StatusInternalServerError, Message: err.Error()}
-		var fe *fiber.Error
-		if !errors.As(err, &ae) && errors.As(err, &fe) {
-			ae = &Error{Status: fe.Code, Message: fe.Message}
-		}
-		return c.Status(ae.Status).JSON(fiber.Map{"error": ae.Message})
-	}})
-}
+func asFiber(err error, fe **fiber.Error) bool { return errors.As(err, fe) }

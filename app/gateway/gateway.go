@@ -15,9 +15,12 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/keypool/keypool/app/admin"
+	"github.com/keypool/keypool/app/backend"
+	"github.com/keypool/keypool/app/clientwatch"
 	"github.com/keypool/keypool/app/cluster"
 	"github.com/keypool/keypool/app/config"
 	"github.com/keypool/keypool/app/metrics"
+	"github.com/keypool/keypool/app/operator"
 	"github.com/keypool/keypool/app/provider"
 	"github.com/keypool/keypool/app/proxy"
 	"github.com/keypool/keypool/app/respcache"
@@ -33,10 +36,10 @@ type Gateway struct {
 	db        *store.DB
 	app       *fiber.App
 	proxy     *proxy.Proxy
-	providers map[string]*admin.Provider
+	providers map[string]*backend.Provider
 	stats     *stats.Aggregator // nil when statistics are off
+	ops       *operator.Service // the operator's actions, under both faces:
 	api       *admin.Handler    // the admin JSON API
-	dash      *admin.Pages      // the admin API's services for the dashboard's pages
 	pages     *web.Handler      // dashboard and public pages
 	deployID  string            // deploymentID, once read
 	conns     *connTracker
@@ -49,8 +52,8 @@ type Gateway struct {
 	cluster   *cluster.Cluster // the other instances on the database; nil on SQLite
 	cache     respcache.Cache  // the response cache; nil when CACHE_TTL is 0
 
-	// public is the public statistics cache of GET /admin/public-stats and /stats.
-	public *admin.PublicStats
+	// watch ends the admin and page requests whose client left.
+	watch *clientwatch.Watcher
 
 	stop context.CancelFunc // ends the background loops
 	bg   sync.WaitGroup
@@ -68,7 +71,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if err != nil {
 		return nil, err
 	}
-	g := &Gateway{cfg: cfg, log: log, db: db, providers: map[string]*admin.Provider{}}
+	g := &Gateway{cfg: cfg, log: log, db: db, providers: map[string]*backend.Provider{}}
 	if err := g.build(ctx, opts); err != nil {
 		db.Close()
 		g.limits.close()
@@ -154,6 +157,8 @@ func (g *Gateway) build(ctx context.Context, opts Options) error {
 	if err := g.buildHandlers(ctx, enabled[0]); err != nil {
 		return err
 	}
+	g.watch = clientwatch.New(clientwatch.DefaultInterval)
+	g.goBackground(func() { g.watch.Run(bgCtx) })
 	g.app = g.newApp()
 	g.routes(targets[provider.Ollama], targets[provider.OpenRouter])
 	return nil
@@ -201,7 +206,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	}
 	g.lnMu.Unlock()
 	jobsCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	if jerr := g.api.Close(jobsCtx); jerr != nil {
+	if jerr := g.ops.Stop(jobsCtx); jerr != nil {
 		g.log.Warn("gateway: " + jerr.Error())
 	}
 	cancel()

@@ -6,28 +6,33 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/keypool/keypool/app/admin"
+	"github.com/keypool/keypool/app/operator"
 	"github.com/keypool/keypool/app/provider"
 	"github.com/keypool/keypool/app/store"
 	"github.com/keypool/keypool/app/web"
 )
 
-// buildHandlers builds the admin API and the pages; the pages read their
-// figures through the admin API's handler, so both show the same.
+// buildHandlers builds the operator's actions and their two faces, the
+// admin API and the pages, so both show and do the same.
 func (g *Gateway) buildHandlers(ctx context.Context, first *provider.Provider) error {
-	g.api = admin.New(admin.Config{
-		AdminToken:          g.cfg.AdminToken,
+	cfg := operator.Config{
 		MaxImportBytes:      g.cfg.MaxImportBytes,
 		ValidateConcurrency: g.cfg.ValidateConcurrency,
 		ProbeTimeout:        g.cfg.ProbeTimeout,
 		OllamaProbeModel:    g.cfg.OllamaProbeModel,
 		PublicStatsTTL:      g.cfg.PublicStatsTTL,
-		Cache:               g.cache,
-	}, g.providers, g.log)
-	g.public = g.api.NewPublicStats()
-	deps := web.Deps{Config: g.cfg, Providers: g.providers, Stats: g.api, DB: g.db, DBName: g.db.Where, Log: g.log,
-		Public: g.public, Routes: func() []fiber.Route { return g.app.GetRoutes(true) }}
-	g.dash = admin.NewPages(g.api)
-	deps.Keys, deps.Imports, deps.Tokens, deps.Jobs = g.dash, g.dash, g.dash, g.dash
+	}
+	if g.cache != nil {
+		cfg.Cache = g.cache
+	}
+	g.ops = operator.New(cfg, g.providers, g.log)
+	if err := g.ops.Start(ctx); err != nil {
+		return err
+	}
+	g.api = admin.New(g.cfg.AdminToken, g.ops, g.log)
+	deps := web.Deps{Config: g.cfg, Providers: g.providers, Stats: g.ops, DB: g.db, DBName: g.db.Where, Log: g.log,
+		Public: g.ops, Routes: func() []fiber.Route { return g.app.GetRoutes(true) },
+		Keys: g.ops, Imports: g.ops, Tokens: g.ops, Jobs: g.ops}
 	// Dashboard sessions are signed with a secret kept in the database, so
 	// they survive restarts and every instance accepts them; with Redis,
 	// CSRF tokens and sign-outs are shared too.

@@ -4,55 +4,31 @@ import (
 	"context"
 	"log/slog"
 
-	"github.com/keypool/keypool/app/admin"
-	"github.com/keypool/keypool/app/cluster"
+	"github.com/keypool/keypool/app/backend"
 	"github.com/keypool/keypool/app/config"
-	"github.com/keypool/keypool/app/health"
-	"github.com/keypool/keypool/app/pool"
 	"github.com/keypool/keypool/app/provider"
 	"github.com/keypool/keypool/app/store"
-	"github.com/keypool/keypool/app/tokens"
 )
 
 // buildProvider loads one provider's switch, keys and tokens from the
 // store, and links them to the other instances when there are any.
-func (g *Gateway) buildProvider(ctx context.Context, info *provider.Provider) (*admin.Provider, error) {
-	st := store.New(g.db, info.Prefix)
-	loadSwitch := func(ctx context.Context) error { // the admin's runtime switch, kept across restarts
-		on, err := st.ProviderEnabled(ctx)
-		if err == nil {
-			info.SetEnabled(on)
-		}
-		return err
-	}
-	if err := loadSwitch(ctx); err != nil {
-		return nil, err
-	}
-	pcfg := pool.Config{Cooldown: g.cfg.KeyCooldown}
-	if g.cluster != nil {
-		pcfg.Announce = g.cluster.Announcer(info.ID)
-	}
-	pl := pool.New(pcfg, st, g.log.With("provider", info.ID))
-	if err := pl.Load(ctx); err != nil {
-		return nil, err
-	}
-	toks := tokens.New(st)
-	if err := toks.Load(ctx); err != nil {
+func (g *Gateway) buildProvider(ctx context.Context, info *provider.Provider) (*backend.Provider, error) {
+	p, err := backend.New(ctx, backend.Config{KeyCooldown: g.cfg.KeyCooldown, KeyFailureThreshold: g.cfg.KeyFailureThreshold,
+		Cluster: g.cluster, Log: g.log}, info, g.db)
+	if err != nil {
 		return nil, err
 	}
 	if g.cluster != nil {
-		member := cluster.Provider{Pool: pl, Tokens: toks, LoadSwitch: loadSwitch}
+		var clearCache func(context.Context) error
 		if g.cache != nil && g.limits.redis == nil {
 			// An in-memory cache is this instance's own: a clear on
 			// another instance must reach it. On Redis, one clear is enough.
-			member.ClearCache = func(ctx context.Context) error { _, err := g.cache.Clear(ctx, info.ID); return err }
+			clearCache = func(ctx context.Context) error { _, err := g.cache.Clear(ctx, info.ID); return err }
 		}
-		g.cluster.Add(info.ID, member)
+		g.cluster.Add(info.ID, p.Member(clearCache))
 	}
-	tracker := health.New(health.Config{Label: info.Label, Keys: g.cfg.KeyFailureThreshold, PoolSize: pl.Len,
-		Log: g.log.With("provider", info.ID)})
-	g.log.Info("provider ready", "provider", info.ID, "enabled", info.Enabled(), "keys", pl.Len(), "tokens", toks.Len(), "upstream", info.BaseURL)
-	return &admin.Provider{Info: info, Store: st, Pool: pl, Tokens: toks, Health: tracker, Cluster: g.cluster}, nil
+	g.log.Info("provider ready", "provider", info.ID, "enabled", info.Enabled(), "keys", p.Pool.Len(), "tokens", p.Tokens.Len(), "upstream", info.BaseURL)
+	return p, nil
 }
 
 // enabledProviders lists the providers the configuration leaves on.

@@ -16,7 +16,11 @@ func (g *Gateway) routes(ollama, openrouter *proxy.Target) {
 		app.Use(g.limitIPs) // client routes only: /v1, /ollama, /openrouter, /api
 	}
 	g.proxy.Routes(app, ollama, openrouter)
-	g.api.RoutesSharing(app, g.public)
+	// Below, the admin API and the pages: each request gets a context with
+	// ADMIN_REQUEST_TIMEOUT that ends when its client leaves. The client
+	// routes above manage theirs in the proxy.
+	app.Use(requestContext(g.cfg.AdminRequestTimeout, g.watch, g.log))
+	g.api.Routes(app)
 	g.pages.Routes(app) // dashboard, landing page, /static/
 
 	app.Use(func(c *fiber.Ctx) error {

@@ -58,14 +58,14 @@ func (g *Gateway) newApp() *fiber.App {
 func (g *Gateway) handleError(c *fiber.Ctx, err error) error {
 	var (
 		pe *proxy.Error
-		ae *admin.Error
 		fe *fiber.Error
 	)
+	if status, msg, ok := admin.Answer(err); ok {
+		return c.Status(status).JSON(fiber.Map{"error": msg})
+	}
 	switch {
 	case errors.As(err, &pe):
 		return proxy.WriteError(c, pe)
-	case errors.As(err, &ae):
-		return c.Status(ae.Status).JSON(fiber.Map{"error": ae.Message})
 	case errors.As(err, &fe):
 		if isAdminPath(c.Path()) {
 			return c.Status(fe.Code).JSON(fiber.Map{"error": fe.Message})

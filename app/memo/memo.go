@@ -1,8 +1,8 @@
-// Package cache keeps values that are costly to compute (database rollups)
+// Package memo keeps values that are costly to compute (database rollups)
 // in memory for a short time. Concurrent callers that miss the same key
 // share one computation instead of each starting their own, so a burst of
 // page views costs one query set.
-package cache
+package memo
 
 import (
 	"context"
@@ -11,9 +11,9 @@ import (
 	"time"
 )
 
-// Cache maps keys to values computed by a caller-supplied load function.
+// Memo maps keys to values computed by a caller-supplied load function.
 // The zero value is not ready; use New.
-type Cache[V any] struct {
+type Memo[V any] struct {
 	now func() time.Time
 
 	mu      sync.Mutex
@@ -28,9 +28,9 @@ type entry[V any] struct {
 	expires time.Time
 }
 
-// New returns an empty cache.
-func New[V any]() *Cache[V] {
-	return &Cache[V]{now: time.Now, entries: map[string]*entry[V]{}}
+// New returns an empty memo.
+func New[V any]() *Memo[V] {
+	return &Memo[V]{now: time.Now, entries: map[string]*entry[V]{}}
 }
 
 // Get returns the value of key: the stored one while it is younger than
@@ -39,7 +39,7 @@ func New[V any]() *Cache[V] {
 // kept: the next caller tries again. A waiter whose ctx ends stops waiting;
 // the load itself runs without the caller's cancellation, so one client
 // that hangs up does not fail the others.
-func (c *Cache[V]) Get(ctx context.Context, key string, ttl time.Duration, load func(context.Context) (V, error)) (V, error) {
+func (c *Memo[V]) Get(ctx context.Context, key string, ttl time.Duration, load func(context.Context) (V, error)) (V, error) {
 	c.mu.Lock()
 	e := c.entries[key]
 	if e != nil && (!loaded(e) || c.now().Before(e.expires)) {
@@ -56,11 +56,11 @@ func (c *Cache[V]) Get(ctx context.Context, key string, ttl time.Duration, load 
 
 // fill runs load into e and publishes it. A panic in load still releases
 // the waiters (with an error) before it goes on up the stack.
-func (c *Cache[V]) fill(ctx context.Context, key string, ttl time.Duration, e *entry[V], load func(context.Context) (V, error)) {
+func (c *Memo[V]) fill(ctx context.Context, key string, ttl time.Duration, e *entry[V], load func(context.Context) (V, error)) {
 	finished := false
 	defer func() {
 		if !finished {
-			e.err = fmt.Errorf("cache: load of %q panicked", key)
+			e.err = fmt.Errorf("memo: load of %q panicked", key)
 		}
 		c.mu.Lock()
 		e.expires = c.now().Add(ttl)
@@ -75,7 +75,7 @@ func (c *Cache[V]) fill(ctx context.Context, key string, ttl time.Duration, e *e
 }
 
 // Forget drops key, so the next Get loads it again.
-func (c *Cache[V]) Forget(key string) {
+func (c *Memo[V]) Forget(key string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e := c.entries[key]; e != nil && loaded(e) {

@@ -1,21 +1,20 @@
-package admin
+package operator
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/keypool/keypool/app/backend"
 	"github.com/keypool/keypool/app/fakeupstream"
 	"github.com/keypool/keypool/app/jobs"
 	"github.com/keypool/keypool/app/pool"
 	"github.com/keypool/keypool/app/probe"
 	"github.com/keypool/keypool/app/provider"
-	"github.com/keypool/keypool/app/store"
 	"github.com/keypool/keypool/app/store/storetest"
 )
 
@@ -65,10 +64,12 @@ func TestKeyBalance(t *testing.T) {
 	}
 }
 
-// balanceEnv is the admin API of both providers in front of one fake
+// balanceEnv is the actions over both providers in front of one fake
 // upstream, with Ollama keys probed through GET /api/balance.
 type balanceEnv struct {
-	*jobEnv
+	fake  *fakeupstream.Server
+	ops   *Service
+	pool  *pool.Pool // Ollama's
 	pools map[string]*pool.Pool
 }
 
@@ -78,36 +79,42 @@ func newBalanceEnv(t *testing.T) *balanceEnv {
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
 	db := storetest.Open(t, "sqlite")
-	log := slog.New(slog.DiscardHandler)
-	providers, pools := map[string]*Provider{}, map[string]*pool.Pool{}
+	providers, pools := map[string]*backend.Provider{}, map[string]*pool.Pool{}
 	for id, base := range map[string]string{provider.Ollama: srv.URL, provider.OpenRouter: srv.URL + "/api"} {
-		info := provider.New(id, base)
-		st := store.New(db, info.Prefix)
-		pools[id] = pool.New(pool.Config{}, st, log)
-		providers[id] = &Provider{Info: info, Store: st, Pool: pools[id]}
+		p, err := backend.New(t.Context(), backend.Config{}, provider.New(id, base), db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		providers[id], pools[id] = p, p.Pool
 	}
-	h := New(Config{AdminToken: testAdminToken, ValidateConcurrency: 8, ProbeTimeout: 5 * time.Second}, providers, log)
-	t.Cleanup(func() { _ = h.Close(t.Context()) })
-	app := testApp()
-	h.routes(app, newStatsRoutes(h))
-	return &balanceEnv{jobEnv: &jobEnv{fake: fake, pool: pools[provider.Ollama], app: app}, pools: pools}
+	ops := New(Config{ValidateConcurrency: 8, ProbeTimeout: 5 * time.Second}, providers, slog.New(slog.DiscardHandler))
+	if err := ops.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ops.Stop(context.Background()) })
+	return &balanceEnv{fake: fake, ops: ops, pool: pools[provider.Ollama], pools: pools}
 }
 
-// runJob posts body to path and returns the job once it is done.
-func (e *balanceEnv) runJob(t *testing.T, path, contentType, body string) jobs.Snapshot {
+// wait returns the job once it is done.
+func (e *balanceEnv) wait(t *testing.T, started JobStarted, err error) jobs.Snapshot {
 	t.Helper()
-	status, out := e.do(t, "POST", path, contentType, body)
-	var started jobStarted
-	if status != http.StatusAccepted || json.Unmarshal([]byte(out), &started) != nil {
-		t.Fatalf("POST %s: %d %s", path, status, out)
+	if err != nil {
+		t.Fatal(err)
 	}
-	e.do(t, "GET", "/admin/jobs/"+started.JobID+"/events", "", "") // returns when the job ends
-	status, out = e.do(t, "GET", "/admin/jobs/"+started.JobID, "", "")
-	var job jobs.Snapshot
-	if status != http.StatusOK || json.Unmarshal([]byte(out), &job) != nil || job.State != jobs.Done {
-		t.Fatalf("job: %d %s", status, out)
+	job, err := e.ops.Job(started.JobID)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return job
+	select {
+	case <-job.Finished():
+	case <-time.After(time.Minute):
+		t.Fatal("the job did not finish within a minute")
+	}
+	snap := job.Snapshot(0)
+	if snap.State != jobs.Done {
+		t.Fatalf("job %+v", snap.Summary)
+	}
+	return snap
 }
 
 // chatPaths are the fake's routes that would spend a key's quota.
@@ -124,7 +131,9 @@ func TestValidateThousandKeysSpendsNoChat(t *testing.T) {
 	for i := range keys {
 		keys[i] = fmt.Sprintf("sk-validate-%04d-0123456789", i)
 	}
-	job := e.runJob(t, "/admin/api-keys/import-with-validation?provider=ollama", "text/plain", strings.Join(keys, "\n"))
+	started, err := e.ops.StartValidatedImport(t.Context(), provider.Ollama,
+		Import{ContentType: "text/plain", Body: []byte(strings.Join(keys, "\n"))})
+	job := e.wait(t, started, err)
 	if job.Total != 1000 || job.Valid != 1000 || job.Invalid != 0 || job.Unknown != 0 {
 		t.Fatalf("job: total %d, valid %d, invalid %d, unknown %d", job.Total, job.Valid, job.Invalid, job.Unknown)
 	}
@@ -177,8 +186,8 @@ func TestHealthCheckStoresBalances(t *testing.T) {
 			}
 		}
 		// Imported without validation: no probe, no balance yet.
-		if status, body := e.do(t, "POST", "/admin/api-keys/import-from-txt?provider="+id, "text/plain", strings.Join(keys, "\n")); status != http.StatusOK {
-			t.Fatalf("import %s: %d %s", id, status, body)
+		if _, err := e.ops.ImportKeys(t.Context(), id, Import{ContentType: "text/plain", Body: []byte(strings.Join(keys, "\n"))}); err != nil {
+			t.Fatalf("import %s: %v", id, err)
 		}
 	}
 	for _, tt := range tests {
@@ -190,7 +199,8 @@ func TestHealthCheckStoresBalances(t *testing.T) {
 	}
 	start := time.Now()
 	for _, id := range []string{provider.Ollama, provider.OpenRouter} {
-		e.runJob(t, "/admin/keys/health-check?provider="+id, "application/json", "")
+		started, err := e.ops.StartHealthCheck(t.Context(), id, nil)
+		e.wait(t, started, err)
 	}
 	for _, tt := range tests {
 		t.Run(tt.key, func(t *testing.T) {

@@ -1,7 +1,6 @@
 // Package respcache is the response cache: whole upstream answers to
 // repeated non-stream chat requests, kept for CACHE_TTL in memory (an LRU
-// bounded in bytes) or in Redis (shared by every instance). It is not
-// app/cache, which keeps the dashboard's rollups.
+// bounded in bytes) or in Redis (shared by every instance).
 //
 // Get and Set never fail a request: a cache that cannot answer is a miss.
 package respcache

@@ -15,13 +15,13 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/keypool/keypool/app/admin"
+	"github.com/keypool/keypool/app/backend"
 	"github.com/keypool/keypool/app/config"
-	"github.com/keypool/keypool/app/pool"
+	"github.com/keypool/keypool/app/operator"
 	"github.com/keypool/keypool/app/provider"
 	"github.com/keypool/keypool/app/stats"
 	"github.com/keypool/keypool/app/store"
 	"github.com/keypool/keypool/app/store/storetest"
-	"github.com/keypool/keypool/app/tokens"
 )
 
 const testAdminToken = "web-test-admin-token-0123456789"
@@ -33,7 +33,7 @@ type testApp struct {
 	app       *fiber.App
 	h         *Handler
 	db        *store.DB
-	providers map[string]*admin.Provider
+	providers map[string]*backend.Provider
 	cookies   map[string]string
 }
 
@@ -46,38 +46,33 @@ func newTestApp(t testing.TB, dialect string, cfg config.Config) *testApp {
 		cfg.AdminToken = testAdminToken
 	}
 	log := slog.New(slog.DiscardHandler)
-	providers := map[string]*admin.Provider{}
+	providers := map[string]*backend.Provider{}
 	for _, id := range []string{provider.Ollama, provider.OpenRouter} {
-		info := provider.New(id, "http://upstream.invalid")
-		st := store.New(db, info.Prefix)
-		pl := pool.New(pool.Config{}, st, log)
-		if err := pl.Load(t.Context()); err != nil {
+		p, err := backend.New(t.Context(), backend.Config{Log: log}, provider.New(id, "http://upstream.invalid"), db)
+		if err != nil {
 			t.Fatal(err)
 		}
-		toks := tokens.New(st)
-		if err := toks.Load(t.Context()); err != nil {
-			t.Fatal(err)
-		}
-		providers[id] = &admin.Provider{Info: info, Store: st, Pool: pl, Tokens: toks}
+		providers[id] = p
 	}
-	api := admin.New(admin.Config{AdminToken: cfg.AdminToken, PublicStatsTTL: cfg.PublicStatsTTL}, providers, log)
-	public := api.NewPublicStats()
+	ops := operator.New(operator.Config{PublicStatsTTL: cfg.PublicStatsTTL}, providers, log)
+	if err := ops.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	app := fiber.New()
-	dash := admin.NewPages(api)
 	t.Cleanup(func() { // the jobs the pages started end before the database closes
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		if err := api.Close(ctx); err != nil {
+		if err := ops.Stop(ctx); err != nil {
 			t.Error(err)
 		}
 	})
-	h, err := New(Deps{Config: cfg, Providers: providers, Stats: api, DB: db, DBName: "test database", Log: log,
-		Public: public, Routes: func() []fiber.Route { return app.GetRoutes(true) },
-		Keys: dash, Imports: dash, Tokens: dash, Jobs: dash})
+	h, err := New(Deps{Config: cfg, Providers: providers, Stats: ops, DB: db, DBName: "test database", Log: log,
+		Public: ops, Routes: func() []fiber.Route { return app.GetRoutes(true) },
+		Keys: ops, Imports: ops, Tokens: ops, Jobs: ops})
 	if err != nil {
 		t.Fatal(err)
 	}
-	api.RoutesSharing(app, public) // /admin/public-stats shares the /stats page's cache
+	admin.New(cfg.AdminToken, ops, log).Routes(app) // /admin/public-stats shares the /stats page's cache
 	h.Routes(app)
 	return &testApp{t: t, app: app, h: h, db: db, providers: providers, cookies: map[string]string{}}
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"io"
 	"mime/multipart"
@@ -9,16 +10,16 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/keypool/keypool/app/admin"
+	"github.com/keypool/keypool/app/operator"
 	"github.com/keypool/keypool/views"
 	"github.com/keypool/keypool/views/components"
 )
 
-// ImportService is what the bulk upload page asks of the admin API
-// (admin.Pages).
+// ImportService is what the bulk upload page asks of the operator's
+// actions: the same parser and store as every import route.
 type ImportService interface {
-	ImportKeys(c *fiber.Ctx, provider string, in admin.ImportInput) (admin.ImportReport, error)
-	StartValidatedImport(c *fiber.Ctx, provider string, in admin.ImportInput) (string, error)
+	ImportKeys(ctx context.Context, provider string, in operator.Import) (operator.ImportReport, error)
+	StartValidatedImport(ctx context.Context, provider string, in operator.Import) (operator.JobStarted, error)
 }
 
 // invalidLines is how many refused lines an import's result lists.
@@ -61,10 +62,11 @@ func (h *Handler) importKeys(c *fiber.Ctx) error {
 		return h.importRefused(c, page, err)
 	}
 	if c.FormValue("validate") == "true" {
-		id, err := h.deps.Imports.StartValidatedImport(c, p.Info.ID, in)
+		started, err := h.deps.Imports.StartValidatedImport(c.UserContext(), p.Info.ID, in)
 		if err != nil {
 			return h.importRefused(c, page, err)
 		}
+		id := started.JobID
 		page = withParam(page, "job", id)
 		if !isHTMX(c) {
 			return c.Redirect(page, fiber.StatusSeeOther)
@@ -72,7 +74,7 @@ func (h *Handler) importKeys(c *fiber.Ctx) error {
 		c.Set("HX-Push-Url", page)
 		return render(c, fiber.StatusOK, views.Job(h.jobView(id, page)))
 	}
-	report, err := h.deps.Imports.ImportKeys(c, p.Info.ID, in)
+	report, err := h.deps.Imports.ImportKeys(c.UserContext(), p.Info.ID, in)
 	if err != nil {
 		return h.importRefused(c, page, err)
 	}
@@ -87,39 +89,41 @@ func (h *Handler) importKeys(c *fiber.Ctx) error {
 // errNoInput is an import form with neither text nor file.
 var errNoInput = errors.New("web: nothing to import")
 
-// importInput reads the uploaded file, or else the pasted text.
-func importInput(c *fiber.Ctx) (admin.ImportInput, error) {
+// importInput reads the uploaded file, or else the pasted text, as the
+// body of an import: a .json file as JSON, anything else as text.
+func importInput(c *fiber.Ctx) (operator.Import, error) {
 	if fh, err := c.FormFile("file"); err == nil && fh.Size > 0 {
-		text, err := readUpload(fh)
+		body, err := readUpload(fh)
 		name := strings.ToLower(fh.Filename)
-		isJSON := path.Ext(name) == ".json" || strings.HasPrefix(fh.Header.Get(fiber.HeaderContentType), fiber.MIMEApplicationJSON)
-		return admin.ImportInput{Text: text, JSON: isJSON}, err
+		in := operator.Import{ContentType: fiber.MIMETextPlain, Body: body}
+		if path.Ext(name) == ".json" || strings.HasPrefix(fh.Header.Get(fiber.HeaderContentType), fiber.MIMEApplicationJSON) {
+			in.ContentType = fiber.MIMEApplicationJSON
+		}
+		return in, err
 	}
 	text := c.FormValue("text")
 	if strings.TrimSpace(text) == "" {
-		return admin.ImportInput{}, errNoInput
+		return operator.Import{}, errNoInput
 	}
-	return admin.ImportInput{Text: text}, nil
+	return operator.Import{ContentType: fiber.MIMETextPlain, Body: []byte(text)}, nil
 }
 
-func readUpload(fh *multipart.FileHeader) (string, error) {
+func readUpload(fh *multipart.FileHeader) ([]byte, error) {
 	f, err := fh.Open()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	defer f.Close()
-	b, err := io.ReadAll(f)
-	return string(b), err
+	return io.ReadAll(f)
 }
 
 // importRefused shows why an upload was refused (an empty form, a
 // malformed or too large file); other errors are the error page's.
 func (h *Handler) importRefused(c *fiber.Ctx, page string, err error) error {
 	msg := "Paste keys or choose a file to upload."
-	var ae *admin.Error
 	switch {
-	case errors.As(err, &ae) && ae.Status < 500:
-		msg = ae.Message
+	case refused(err):
+		_, msg = refusal(err)
 	case !errors.Is(err, errNoInput):
 		return err
 	}
@@ -131,7 +135,7 @@ func (h *Handler) importRefused(c *fiber.Ctx, page string, err error) error {
 }
 
 // importResult shapes an import's report.
-func importResult(r admin.ImportReport) views.ImportResult {
+func importResult(r operator.ImportReport) views.ImportResult {
 	v := views.ImportResult{Counts: []components.Figure{
 		{Label: "Imported", Value: formatInt(r.Imported)},
 		{Label: "Duplicates", Value: formatInt(r.Duplicates), Note: "already stored or repeated"},

@@ -5,15 +5,15 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/keypool/keypool/app/admin"
 	"github.com/keypool/keypool/app/jobs"
+	"github.com/keypool/keypool/app/operator"
 	"github.com/keypool/keypool/views"
 	"github.com/keypool/keypool/views/components"
 )
 
-// JobSource finds the background jobs the pages started (admin.Pages).
+// JobSource finds the background jobs the pages started (the operator's).
 type JobSource interface {
-	Job(id string, maxLines int) (admin.JobView, bool)
+	NotableLines(id string, maxLines int) (operator.JobView, error)
 }
 
 // jobLines is how many of a job's notable lines its card lists.
@@ -32,7 +32,7 @@ func (h *Handler) showJob(c *fiber.Ctx) error {
 		}
 		return render(c, fiber.StatusOK, views.Job(v))
 	}
-	job, _ := h.deps.Jobs.Job(id, 0)
+	job, _ := h.deps.Jobs.NotableLines(id, 0)
 	nav, back := "keys", components.Link{Label: "Keys", URL: "/dashboard/keys?provider=" + job.Provider + "&job=" + id}
 	if job.Kind == jobs.KindImportValidation {
 		nav, back = "import", components.Link{Label: "Bulk upload", URL: "/dashboard/import?provider=" + job.Provider + "&job=" + id}
@@ -43,8 +43,8 @@ func (h *Handler) showJob(c *fiber.Ctx) error {
 
 // jobView shapes a job for its card; page is the page following it.
 func (h *Handler) jobView(id, page string) views.JobView {
-	j, ok := h.deps.Jobs.Job(id, jobLines)
-	if !ok {
+	j, err := h.deps.Jobs.NotableLines(id, jobLines)
+	if err != nil {
 		return views.JobView{Title: "Job " + id, Missing: true}
 	}
 	label := j.Provider
@@ -77,7 +77,7 @@ func (h *Handler) jobView(id, page string) views.JobView {
 }
 
 // jobOutcome says what a finished job did.
-func jobOutcome(j admin.JobView) string {
+func jobOutcome(j operator.JobView) string {
 	switch {
 	case j.State == jobs.Running:
 		return ""
@@ -85,9 +85,9 @@ func jobOutcome(j admin.JobView) string {
 		return "The job failed: " + j.Error + "."
 	}
 	switch r := j.Report.(type) {
-	case *admin.HealthReport:
+	case *operator.HealthReport:
 		return counted(int(r.MarkedFailed), "key") + " marked failed, " + counted(int(r.Enabled), "failed key") + " enabled again."
-	case admin.ImportReport:
+	case operator.ImportReport:
 		return importSummary(r)
 	}
 	return "Finished."
@@ -110,7 +110,7 @@ func jobLine(l jobs.Line) views.JobLine {
 }
 
 // importSummary says what an import did, in words.
-func importSummary(r admin.ImportReport) string {
+func importSummary(r operator.ImportReport) string {
 	return "Imported " + counted(int(r.Imported), "key") + "; " + strconv.FormatInt(r.Duplicates, 10) + " duplicate" +
 		plural(r.Duplicates, "", "s") + ", " + counted(len(r.Invalid), "invalid line") + "."
 }

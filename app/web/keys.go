@@ -1,25 +1,26 @@
 package web
 
 import (
+	"context"
 	"net/url"
 	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/keypool/keypool/app/admin"
+	"github.com/keypool/keypool/app/operator"
 	"github.com/keypool/keypool/models"
 	"github.com/keypool/keypool/views"
 	"github.com/keypool/keypool/views/components"
 )
 
-// KeyService is what the keys page asks of the admin API (admin.Pages).
+// KeyService is what the keys page asks of the operator's actions.
 type KeyService interface {
-	ListKeys(c *fiber.Ctx, provider string) (admin.KeyList, error)
-	EnableKeys(c *fiber.Ctx, provider string, ids []string) ([]admin.KeyView, error)
-	DisableKeys(c *fiber.Ctx, provider string, ids []string, d time.Duration) ([]admin.KeyView, error)
-	DeleteKeys(c *fiber.Ctx, provider string, ids []string) (int64, error)
-	StartHealthCheck(c *fiber.Ctx, provider string, ids []string) (string, error)
+	ListKeys(ctx context.Context, provider string, q operator.KeyListQuery) (operator.KeyList, error)
+	EnableKeys(ctx context.Context, provider string, ids []string) ([]operator.KeyView, error)
+	DisableKeys(ctx context.Context, provider string, ids []string, d time.Duration) ([]operator.KeyView, error)
+	DeleteKeys(ctx context.Context, provider string, ids []string) (int64, error)
+	StartHealthCheck(ctx context.Context, provider string, ids []string) (operator.JobStarted, error)
 }
 
 // keyStatuses are the choices of the status filter, "" (all) first.
@@ -47,7 +48,8 @@ func (h *Handler) showKeys(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	list, err := h.deps.Keys.ListKeys(c, p.Info.ID)
+	list, err := h.deps.Keys.ListKeys(c.UserContext(), p.Info.ID, operator.KeyListQuery{Status: c.Query("status"),
+		Search: c.Query("q"), Sort: c.Query("sort"), Order: c.Query("order"), Page: c.Query("page"), PerPage: c.Query("per_page")})
 	if err != nil {
 		return err
 	}
@@ -66,7 +68,7 @@ func (h *Handler) showKeys(c *fiber.Ctx) error {
 }
 
 // keyListView shapes a page of keys for the table.
-func (h *Handler) keyListView(c *fiber.Ctx, list admin.KeyList) views.KeyListView {
+func (h *Handler) keyListView(c *fiber.Ctx, list operator.KeyList) views.KeyListView {
 	query, _ := url.ParseQuery(string(c.Request().URI().QueryString()))
 	query.Del("job")
 	query.Set("provider", list.Provider)
@@ -93,7 +95,7 @@ func keyForms(provider, back string) views.KeyForms {
 
 // keyRow shapes one key: its status as the pool sees it now, and how long
 // it stays out of rotation.
-func keyRow(k admin.KeyView, now time.Time) views.KeyRow {
+func keyRow(k operator.KeyView, now time.Time) views.KeyRow {
 	r := views.KeyRow{ID: k.ID, Key: k.APIKey, Username: k.Username, Status: k.Status, Cooldown: "–",
 		Requests: formatInt(k.Stats.TotalRequests), Success: formatPercent(k.Stats.SuccessRate, k.Stats.TotalRequests),
 		LastUsed: formatAgo(k.Stats.LastUsed, now)}

@@ -6,7 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/keypool/keypool/app/admin"
+	"github.com/keypool/keypool/app/operator"
 	"github.com/keypool/keypool/views"
 )
 
@@ -26,25 +26,25 @@ func (h *Handler) actOnKeys(c *fiber.Ctx) error {
 	if len(ids) == 0 {
 		return h.keysDone(c, forms, nil, nil, "error", "Tick the keys to act on first.")
 	}
-	var rows []admin.KeyView
+	var rows []operator.KeyView
 	var msg string
 	switch action {
 	case "enable":
-		rows, err = h.deps.Keys.EnableKeys(c, p.Info.ID, ids)
+		rows, err = h.deps.Keys.EnableKeys(c.UserContext(), p.Info.ID, ids)
 		msg = counted(len(rows), "key") + " enabled."
 	case "disable":
 		d, label, ok := disableFor(c.FormValue("duration"))
 		if !ok {
 			return fiber.NewError(fiber.StatusBadRequest, "The duration must be 1h, 24h or forever.")
 		}
-		rows, err = h.deps.Keys.DisableKeys(c, p.Info.ID, ids, d)
+		rows, err = h.deps.Keys.DisableKeys(c.UserContext(), p.Info.ID, ids, d)
 		msg = counted(len(rows), "key") + " disabled " + label + "."
 	case "delete":
 		if !isHTMX(c) && c.FormValue("confirm") != "yes" {
 			return h.confirmDeleteKeys(c, forms, ids)
 		}
 		var n int64
-		if n, err = h.deps.Keys.DeleteKeys(c, p.Info.ID, ids); err == nil {
+		if n, err = h.deps.Keys.DeleteKeys(c.UserContext(), p.Info.ID, ids); err == nil {
 			msg = counted(int(n), "key") + " deleted."
 		}
 	default:
@@ -61,7 +61,7 @@ func (h *Handler) actOnKeys(c *fiber.Ctx) error {
 
 // keysDone answers an action on keys: the changed rows for HTMX (those of
 // ids not among rows are gone), else the list again.
-func (h *Handler) keysDone(c *fiber.Ctx, forms views.KeyForms, ids []string, rows []admin.KeyView, kind, msg string) error {
+func (h *Handler) keysDone(c *fiber.Ctx, forms views.KeyForms, ids []string, rows []operator.KeyView, kind, msg string) error {
 	if !isHTMX(c) {
 		h.setFlash(c, kind, msg)
 		return c.Redirect(forms.Back, fiber.StatusSeeOther)
@@ -120,10 +120,11 @@ func (h *Handler) checkKeys(c *fiber.Ctx) error {
 	if len(ids) == 0 && c.FormValue("scope") == "selected" {
 		return h.keysDone(c, keyForms(p.Info.ID, back), nil, nil, "error", "Tick the keys to check first.")
 	}
-	id, err := h.deps.Keys.StartHealthCheck(c, p.Info.ID, ids)
+	started, err := h.deps.Keys.StartHealthCheck(c.UserContext(), p.Info.ID, ids)
 	if err != nil {
 		return err
 	}
+	id := started.JobID
 	if !isHTMX(c) {
 		return c.Redirect(withParam(back, "job", id), fiber.StatusSeeOther)
 	}

@@ -5,7 +5,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/keypool/keypool/app/admin"
+	"github.com/keypool/keypool/app/backend"
+	"github.com/keypool/keypool/app/operator"
 	"github.com/keypool/keypool/views"
 	"github.com/keypool/keypool/views/components"
 )
@@ -62,7 +63,7 @@ func findRange(id string) (chartRange, bool) {
 }
 
 // trendView builds the hourly chart card for a range.
-func (h *Handler) trendView(c *fiber.Ctx, p *admin.Provider, rng chartRange) (views.TrendView, error) {
+func (h *Handler) trendView(c *fiber.Ctx, p *backend.Provider, rng chartRange) (views.TrendView, error) {
 	points, err := h.trend.last(c.UserContext(), p.Info.ID, rng.hours, h.now())
 	if err != nil {
 		return views.TrendView{}, err
@@ -82,7 +83,7 @@ func (h *Handler) trendView(c *fiber.Ctx, p *admin.Provider, rng chartRange) (vi
 }
 
 // overviewView shapes the provider's figures for the page.
-func (h *Handler) overviewView(ov admin.Overview, p *admin.Provider) views.OverviewView {
+func (h *Handler) overviewView(ov operator.Overview, p *backend.Provider) views.OverviewView {
 	now := h.now()
 	k := ov.Keys
 	v := views.OverviewView{

@@ -6,7 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/keypool/keypool/app/admin"
+	"github.com/keypool/keypool/app/operator"
 	"github.com/keypool/keypool/app/store"
 	"github.com/keypool/keypool/views"
 	"github.com/keypool/keypool/views/components"
@@ -21,7 +21,7 @@ func (h *Handler) showPublicStats(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	figs, err := h.deps.Public.Figures(c.UserContext(), p.Info.ID)
+	figs, err := h.deps.Public.PublicFigures(c.UserContext(), p.Info.ID)
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func (h *Handler) showPublicStats(c *fiber.Ctx) error {
 
 // publicStatsView shapes the public figures for the page. It reads figs
 // only: they are shared with every other viewer.
-func (h *Handler) publicStatsView(figs *admin.PublicFigures) views.PublicStatsView {
+func (h *Handler) publicStatsView(figs *operator.PublicFigures) views.PublicStatsView {
 	now := h.now()
 	tokens := figs.PromptTokens + figs.CompletionTokens
 	v := views.PublicStatsView{

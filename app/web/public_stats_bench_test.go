@@ -11,6 +11,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/keypool/keypool/app/admin"
+	"github.com/keypool/keypool/app/operator"
 )
 
 // BenchmarkPublicStats measures the server time of the public statistics
@@ -73,15 +74,15 @@ func BenchmarkPublicStats(b *testing.B) {
 // keeps nothing: every request loads the figures from the database.
 func coldApp(b *testing.B, a *testApp) *fiber.App {
 	b.Helper()
-	api := admin.New(admin.Config{AdminToken: testAdminToken, PublicStatsTTL: time.Nanosecond}, a.providers, slog.New(slog.DiscardHandler))
-	public := api.NewPublicStats()
+	log := slog.New(slog.DiscardHandler)
+	ops := operator.New(operator.Config{PublicStatsTTL: time.Nanosecond}, a.providers, log)
 	app := fiber.New()
-	h, err := New(Deps{Config: a.h.deps.Config, Providers: a.providers, Stats: api, DB: a.db, Log: slog.New(slog.DiscardHandler),
-		Public: public, Routes: func() []fiber.Route { return app.GetRoutes(true) }})
+	h, err := New(Deps{Config: a.h.deps.Config, Providers: a.providers, Stats: ops, DB: a.db, Log: log,
+		Public: ops, Routes: func() []fiber.Route { return app.GetRoutes(true) }})
 	if err != nil {
 		b.Fatal(err)
 	}
-	api.RoutesSharing(app, public)
+	admin.New(testAdminToken, ops, log).Routes(app)
 	h.Routes(app)
 	return app
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/keypool/keypool/app/admin"
+	"github.com/keypool/keypool/app/backend"
 	"github.com/keypool/keypool/views"
 	"github.com/keypool/keypool/views/components"
 )
@@ -42,7 +42,7 @@ func (h *Handler) renderPage(c *fiber.Ctx, status int, p views.Page, content tem
 
 // page returns the layout's model for a page of the dashboard or of the
 // public site, with the provider switch when provider is set.
-func (h *Handler) page(c *fiber.Ctx, title, nav string, provider *admin.Provider) views.Page {
+func (h *Handler) page(c *fiber.Ctx, title, nav string, provider *backend.Provider) views.Page {
 	p := views.Page{Title: title, Nav: nav, LoggedIn: nav != "" || h.loggedIn(c), Assets: views.Assets{
 		CSS: h.assets.url("app.css"), HTMX: h.assets.url("htmx.min.js"), App: h.assets.url("app.js"),
 		Favicon: h.assets.url("favicon.svg")}}
@@ -81,7 +81,7 @@ func (h *Handler) providerLinksAt(path string, query url.Values, current string)
 
 // provider resolves ?provider= among the enabled providers; the default
 // is the first one. Unknown and disabled ids are a 404 page.
-func (h *Handler) provider(c *fiber.Ctx) (*admin.Provider, error) {
+func (h *Handler) provider(c *fiber.Ctx) (*backend.Provider, error) {
 	id := c.Query("provider")
 	if id == "" && len(h.providers) > 0 {
 		return h.providers[0], nil
@@ -102,12 +102,11 @@ func (h *Handler) pageErrors(c *fiber.Ctx) error {
 	v := views.ErrorView{Status: fiber.StatusInternalServerError, Title: "Something went wrong",
 		Message: "The page could not be prepared. The details are in the gateway's log.", Back: "/"}
 	var fe *fiber.Error
-	var ae *admin.Error
 	switch {
 	case errors.As(err, &fe):
 		v.Status, v.Message = fe.Code, fe.Message
-	case errors.As(err, &ae):
-		v.Status, v.Message = ae.Status, ae.Message
+	case isRefusal(err):
+		v.Status, v.Message = refusal(err)
 	default:
 		h.deps.Log.Error("web: page failed", "method", c.Method(), "path", c.Path(), "err", err)
 	}

@@ -2,20 +2,19 @@ package web
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/keypool/keypool/app/admin"
+	"github.com/keypool/keypool/app/operator"
 	"github.com/keypool/keypool/views"
 )
 
-// TokenService is what the tokens page asks of the admin API (admin.Pages).
+// TokenService is what the tokens page asks of the operator's actions.
 type TokenService interface {
-	ListTokens(ctx context.Context, provider string) ([]admin.TokenView, error)
-	CreateToken(ctx context.Context, provider, name string, expiresAt *time.Time) (admin.NewToken, error)
-	DeleteToken(ctx context.Context, provider, id string) error
+	ListTokens(ctx context.Context, provider string) ([]operator.TokenView, error)
+	CreateToken(ctx context.Context, provider string, in operator.NewToken) (operator.CreatedToken, error)
+	DeleteTokens(ctx context.Context, provider, name, id string) (int64, error)
 }
 
 // showTokens lists the provider's client tokens, with the token just
@@ -73,10 +72,10 @@ func (h *Handler) createToken(c *fiber.Ctx) error {
 	if problem != "" {
 		return h.tokenRefused(c, page, p.Info.ID, problem)
 	}
-	t, err := h.deps.Tokens.CreateToken(c.UserContext(), p.Info.ID, c.FormValue("name"), expires)
-	var ae *admin.Error
-	if errors.As(err, &ae) && ae.Status < 500 {
-		return h.tokenRefused(c, page, p.Info.ID, "The token was not created: "+ae.Message+".")
+	t, err := h.deps.Tokens.CreateToken(c.UserContext(), p.Info.ID, operator.NewToken{Name: c.FormValue("name"), ExpiresAt: expires})
+	if refused(err) {
+		_, msg := refusal(err)
+		return h.tokenRefused(c, page, p.Info.ID, "The token was not created: "+msg+".")
 	}
 	if err != nil {
 		return err

@@ -26,7 +26,7 @@ func (h *Handler) deleteToken(c *fiber.Ctx) error {
 			Action:  c.OriginalURL(), Button: "Delete token", Cancel: page}
 		return h.renderPage(c, fiber.StatusOK, h.page(c, "Delete token", "tokens", p), views.Confirm(v))
 	}
-	if err := h.deps.Tokens.DeleteToken(c.UserContext(), p.Info.ID, id); err != nil {
+	if _, err := h.deps.Tokens.DeleteTokens(c.UserContext(), p.Info.ID, "", id); err != nil {
 		return err
 	}
 	msg := "Token “" + name + "” deleted."

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/keypool/keypool/app/cache"
+	"github.com/keypool/keypool/app/memo"
 	"github.com/keypool/keypool/app/store"
 )
 
@@ -23,7 +23,7 @@ const liveHours = 2
 type trendSeries struct {
 	src StatsSource
 	ttl time.Duration
-	old *cache.Cache[oldHours]
+	old *memo.Memo[oldHours]
 }
 
 // oldHours is the cached part of a window: the hours in [from, to).
@@ -33,7 +33,7 @@ type oldHours struct {
 }
 
 func newTrendSeries(src StatsSource, ttl time.Duration) *trendSeries {
-	return &trendSeries{src: src, ttl: ttl, old: cache.New[oldHours]()}
+	return &trendSeries{src: src, ttl: ttl, old: memo.New[oldHours]()}
 }
 
 // last returns one point per UTC hour of the last hours up to now, the

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keypool/keypool/app/admin"
+	"github.com/keypool/keypool/app/operator"
 	"github.com/keypool/keypool/app/store"
 )
 
@@ -16,8 +16,8 @@ type hourSource struct {
 	reads [][2]time.Time
 }
 
-func (s *hourSource) Overview(context.Context, string) (admin.Overview, error) {
-	return admin.Overview{}, nil
+func (s *hourSource) Overview(context.Context, string) (operator.Overview, error) {
+	return operator.Overview{}, nil
 }
 
 func (s *hourSource) HourlySeries(_ context.Context, _ string, from, to time.Time) ([]store.HourPoint, error) {

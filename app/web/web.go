@@ -13,21 +13,23 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/keypool/keypool/app/admin"
+	"github.com/keypool/keypool/app/backend"
 	"github.com/keypool/keypool/app/config"
+	"github.com/keypool/keypool/app/operator"
 	"github.com/keypool/keypool/app/store"
 )
 
-// StatsSource is what the overview reads: the admin API's own figures.
+// StatsSource is what the overview reads: the operator's figures, the
+// same the admin API answers.
 type StatsSource interface {
-	Overview(ctx context.Context, provider string) (admin.Overview, error)
+	Overview(ctx context.Context, provider string) (operator.Overview, error)
 	HourlySeries(ctx context.Context, provider string, from, to time.Time) ([]store.HourPoint, error)
 }
 
 // PublicSource is what the public statistics page reads: the same cached
 // figures as GET /admin/public-stats.
 type PublicSource interface {
-	Figures(ctx context.Context, provider string) (*admin.PublicFigures, error)
+	PublicFigures(ctx context.Context, provider string) (*operator.PublicFigures, error)
 }
 
 // Pinger checks that a service answers.
@@ -43,8 +45,8 @@ func (f PingFunc) Ping(ctx context.Context) error { return f(ctx) }
 
 // Deps are the services the pages use.
 type Deps struct {
-	Config    config.Config              // shown, secrets masked, on the settings page
-	Providers map[string]*admin.Provider // the enabled providers
+	Config    config.Config                // shown, secrets masked, on the settings page
+	Providers map[string]*backend.Provider // the enabled providers
 	Stats     StatsSource
 	DB        Pinger
 	DBName    string // description of the database safe to show (no password)
@@ -56,8 +58,8 @@ type Deps struct {
 	// Routes returns the router's table (Fiber's GetRoutes) once every
 	// route is registered; the API documentation page lists it.
 	Routes func() []fiber.Route
-	// Keys, Imports, Tokens and Jobs are the admin API's services behind
-	// the keys, bulk upload and tokens pages (one admin.Pages).
+	// Keys, Imports, Tokens and Jobs are the operator's actions behind the
+	// keys, bulk upload and tokens pages (one *operator.Service).
 	Keys    KeyService
 	Imports ImportService
 	Tokens  TokenService
@@ -74,7 +76,7 @@ type Deps struct {
 // Handler serves the pages; its methods are the route handlers.
 type Handler struct {
 	deps      Deps
-	providers []*admin.Provider // enabled, ollama first
+	providers []*backend.Provider // enabled, ollama first
 	sessions  *sessions
 	limiter   *loginLimiter
 	csrf      fiber.Handler

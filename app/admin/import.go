@@ -1,0 +1,88 @@
+package admin
+
+import (
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/keypool/keypool/app/operator"
+)
+
+// readImport is an import request's body as the operator reads it, after
+// refusing a compressed one.
+func readImport(c *fiber.Ctx, contentType string) (operator.Import, error) {
+	if enc := c.Get(fiber.HeaderContentEncoding); enc != "" && !strings.EqualFold(enc, "identity") {
+		return operator.Import{}, errorf(fiber.StatusUnsupportedMediaType, "compressed import bodies (%s) are not accepted", enc)
+	}
+	return operator.Import{ContentType: contentType, Body: c.Request().Body()}, nil
+}
+
+// importKeys is the original project's import call:
+// {"keys":["sk-a","sk-b"],"provider":"ollama"}; a key may also be an
+// object {"api_key","username","expires_at"}. The body is JSON whatever
+// its Content-Type says.
+func (h *Handler) importKeys(c *fiber.Ctx) error {
+	in, err := readImport(c, fiber.MIMEApplicationJSON)
+	if err != nil {
+		return err
+	}
+	report, err := h.ops.ImportKeys(c.UserContext(), c.Query("provider"), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(report)
+}
+
+// importFromText is POST /admin/api-keys/import-from-txt: keys one a line
+// (or ollama.txt lines), sent as text/plain, JSON ({"text"}, {"keys"} or a
+// bare array) or a multipart file field "file". It answers the import
+// report.
+func (h *Handler) importFromText(c *fiber.Ctx) error {
+	in, err := readImport(c, c.Get(fiber.HeaderContentType))
+	if err != nil {
+		return err
+	}
+	report, err := h.ops.ImportKeys(c.UserContext(), c.Query("provider"), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(report)
+}
+
+// importWithValidation is POST /admin/api-keys/import-with-validation:
+// the inputs of import-from-txt, each key probed upstream before it is
+// stored. It answers 202 {"job_id","total"} at once; follow the job with
+// /admin/jobs/:id.
+func (h *Handler) importWithValidation(c *fiber.Ctx) error {
+	in, err := readImport(c, c.Get(fiber.HeaderContentType))
+	if err != nil {
+		return err
+	}
+	started, err := h.ops.StartValidatedImport(c.UserContext(), c.Query("provider"), in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(started)
+}
+
+type healthCheckRequest struct {
+	APIKeys  []string `json:"api_keys"`
+	Provider string   `json:"provider"`
+}
+
+// healthCheck is POST /admin/keys/health-check {"api_keys"?:[…]} (keys or
+// ids; default: every key of the provider). It answers 202
+// {"job_id","total"}.
+func (h *Handler) healthCheck(c *fiber.Ctx) error {
+	var in healthCheckRequest
+	if body := c.Body(); len(body) > 0 {
+		if err := operator.DecodeJSON(body, &in); err != nil {
+			return err
+		}
+	}
+	started, err := h.ops.StartHealthCheck(c.UserContext(), providerOf(c, in.Provider), in.APIKeys)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(started)
+}
