@@ -56,6 +56,7 @@ func New(ctx context.Context, cfg Config, info *provider.Provider, db *store.DB)
 	pcfg := pool.Config{Cooldown: cfg.KeyCooldown}
 	if cfg.Cluster != nil {
 		pcfg.Announce = cfg.Cluster.Announcer(info.ID)
+		pcfg.AnnounceKeys = cfg.Cluster.KeysAnnouncer(info.ID)
 	}
 	p.Pool = pool.New(pcfg, p.Store, log.With("provider", info.ID))
 	if err := p.Pool.Load(ctx); err != nil {
@@ -90,13 +91,6 @@ func (p *Provider) Member(clearCache func(context.Context) error) cluster.Provid
 // Announce tells the other instances that what of this provider changed
 // in the store.
 func (p *Provider) Announce(what cluster.Change) { p.Cluster.Changed(p.Info.ID, what) }
-
-// ReloadKeys makes the pool see the store's keys now, and tells the other
-// instances to do the same.
-func (p *Provider) ReloadKeys(ctx context.Context) error {
-	p.Announce(cluster.Keys)
-	return p.Pool.Load(ctx)
-}
 
 // ReloadTokens makes the token set see the store's tokens now, and tells
 // the other instances to do the same.

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/keypool/keypool/app/cluster"
 	"github.com/keypool/keypool/app/keyimport"
 	"github.com/keypool/keypool/app/redact"
 	"github.com/keypool/keypool/app/store"
@@ -40,9 +39,7 @@ func (s *Service) AddKey(ctx context.Context, providerID string, in NewKey) (Key
 		}
 		return KeyView{}, err
 	}
-	if err := p.ReloadKeys(ctx); err != nil {
-		return KeyView{}, err
-	}
+	p.Pool.Add([]models.Key{row})
 	s.log.Info("operator: key added", "provider", p.Info.ID, "key", redact.Key(in.APIKey))
 	return s.keyView(ctx, p, in.APIKey)
 }
@@ -62,8 +59,7 @@ func (s *Service) DeleteKeys(ctx context.Context, providerID string, given []str
 	if err != nil {
 		return 0, err
 	}
-	p.Pool.Remove(keys...)
-	p.Announce(cluster.Keys)
+	p.Pool.Remove(keys...) // here and on the other instances
 	s.ids.forget(p.Info.ID, keys...)
 	s.log.Info("operator: keys deleted", "provider", p.Info.ID, "asked", len(given), "deleted", n)
 	return n, nil

@@ -194,3 +194,35 @@ func TestListKeysChecksItsQuery(t *testing.T) {
 		t.Errorf("search: %+v %v (want one match, masked)", list, err)
 	}
 }
+
+// An import, an added key and a delete change the pool by what they
+// change, without reading the key table back: a key stored behind the
+// pool's back stays unseen until the periodic sync.
+func TestKeyChangesReadNothingBack(t *testing.T) {
+	t.Parallel()
+	e := newStatsEnv(t, "sqlite", "sk-first-0123456789abcdef")
+	if _, err := e.p.Store.InsertKeys(t.Context(), []models.Key{{APIKey: "sk-behind-0123456789abcdef", Status: models.StatusActive}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.ops.ImportKeys(t.Context(), "", Import{ContentType: "text/plain", Body: []byte("sk-new-0123456789abcdef\nsk-first-0123456789abcdef")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.ops.AddKey(t.Context(), "", NewKey{APIKey: "sk-one-more-0123456789abcdef"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.ops.DeleteKeys(t.Context(), "", []string{"sk-first-0123456789abcdef"}); err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]bool{"sk-new-0123456789abcdef": true, "sk-one-more-0123456789abcdef": true,
+		"sk-first-0123456789abcdef": false, "sk-behind-0123456789abcdef": false} {
+		if _, ok := e.p.Pool.Get(key); ok != want {
+			t.Errorf("%s in the pool: %v, want %v", key, ok, want)
+		}
+	}
+	if err := e.p.Pool.Load(t.Context()); err != nil { // the periodic sync
+		t.Fatal(err)
+	}
+	if _, ok := e.p.Pool.Get("sk-behind-0123456789abcdef"); !ok || e.p.Pool.Len() != 3 {
+		t.Errorf("after a sync: %d keys, want 3 with the one stored behind the pool's back", e.p.Pool.Len())
+	}
+}
