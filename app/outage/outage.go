@@ -1,7 +1,10 @@
 // Package outage keeps a failing dependency (Redis) off the request path:
 // after an error, callers skip it for a moment, then one call probes it
-// while the others go on skipping, and only the start and the end of an
-// outage are logged, not every request.
+// while the others go on skipping — or, for a dependency asked on every
+// request (the rate limiter), a probe in the background does, so that no
+// request waits on it — and only the start and the end of an outage are
+// logged, not every request. The response cache, the dashboard's storage
+// and the rate limiter's Redis all use it.
 package outage
 
 import (
@@ -17,6 +20,10 @@ type Outage struct {
 	retry      time.Duration
 	log        *slog.Logger
 	down, back string // the messages logged when an outage starts and ends
+	// probe, when set, asks the dependency in the background once a pause
+	// is over (NewProbed); probing says one is under way.
+	probe   func(ctx context.Context) error
+	probing atomic.Bool
 }
 
 // New returns a tracker that skips the dependency for retry after each
@@ -28,9 +35,22 @@ func New(retry time.Duration, log *slog.Logger, down, back string) *Outage {
 	return &Outage{retry: retry, log: log, down: down, back: back}
 }
 
+// NewProbed is New for a dependency no request may wait on: once a pause
+// is over, probe asks it in the background (with retry as its timeout)
+// and every caller goes on skipping until a probe succeeds.
+func NewProbed(retry time.Duration, log *slog.Logger, down, back string, probe func(ctx context.Context) error) *Outage {
+	o := New(retry, log, down, back)
+	o.probe = probe
+	return o
+}
+
+// Down reports whether an outage is under way.
+func (o *Outage) Down() bool { return o.until.Load() != 0 }
+
 // Skip says whether the dependency is to be left alone now. Once the pause
 // is over, one call probes it while the others go on skipping, so that a
-// dependency still away costs one request a timeout, not all of them.
+// dependency still away costs one request a timeout, not all of them (with
+// NewProbed, a background probe instead of that call).
 func (o *Outage) Skip() bool {
 	u := o.until.Load()
 	if u == 0 {
@@ -40,7 +60,29 @@ func (o *Outage) Skip() bool {
 	if now < u {
 		return true
 	}
-	return !o.until.CompareAndSwap(u, now+int64(o.retry))
+	if !o.until.CompareAndSwap(u, now+int64(o.retry)) {
+		return true
+	}
+	if o.probe == nil {
+		return false // this caller is the probe
+	}
+	o.probeInBackground()
+	return true
+}
+
+// probeInBackground asks the dependency once, off every caller's time.
+func (o *Outage) probeInBackground() {
+	if !o.probing.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer o.probing.Store(false)
+		ctx, cancel := context.WithTimeout(context.Background(), o.retry)
+		defer cancel()
+		if o.probe(ctx) == nil {
+			o.OK()
+		}
+	}()
 }
 
 // Fail notes an error, logging the first of an outage. An error of a

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -45,6 +46,51 @@ func TestOutage(t *testing.T) {
 	o.OK()
 	if o.Skip() {
 		t.Error("skips after a call worked")
+	}
+	if got := logs.String(); strings.Count(got, "dep down") != 1 || strings.Count(got, "dep back") != 1 {
+		t.Errorf("logged:\n%s\nwant one down and one back", got)
+	}
+}
+
+// A probed outage never lets a caller through: the probe runs in the
+// background, at most one at a time, and its success ends the outage.
+func TestProbedOutage(t *testing.T) {
+	t.Parallel()
+	var logs logtest.Buffer
+	var up atomic.Bool
+	var probes atomic.Int64
+	o := NewProbed(20*time.Millisecond, slog.New(slog.NewTextHandler(&logs, nil)), "dep down", "dep back",
+		func(context.Context) error {
+			probes.Add(1)
+			if up.Load() {
+				return nil
+			}
+			return errors.New("still down")
+		})
+	o.Fail(context.Background(), errors.New("boom"))
+	deadline := time.Now().Add(2 * time.Second)
+	for probes.Load() < 2 {
+		if !o.Skip() {
+			t.Fatal("a caller was let through while the dependency is away")
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d probes in 2 s", probes.Load())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if !o.Down() {
+		t.Fatal("a failed probe ended the outage")
+	}
+	up.Store(true)
+	for o.Down() {
+		o.Skip()
+		if time.Now().After(deadline.Add(2 * time.Second)) {
+			t.Fatal("a successful probe did not end the outage")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if o.Skip() {
+		t.Error("skips after the outage ended")
 	}
 	if got := logs.String(); strings.Count(got, "dep down") != 1 || strings.Count(got, "dep back") != 1 {
 		t.Errorf("logged:\n%s\nwant one down and one back", got)
