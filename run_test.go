@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keypool/keypool/app/logtest"
+	"github.com/keypool/keypool/app/testkit/logtest"
 )
 
 // The first command of the README: run starts the gateway on the embedded

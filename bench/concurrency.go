@@ -7,7 +7,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/keypool/keypool/app/fakeupstream"
+	"github.com/keypool/keypool/app/testkit/fakeupstream"
 )
 
 // concScenario is one scenario of the concurrency mode: how the fake

@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/keypool/keypool/app/fakeupstream"
+	"github.com/keypool/keypool/app/testkit/fakeupstream"
 )
 
 // loadSpec is one pass of load: what the clients send and for how long.

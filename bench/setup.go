@@ -13,7 +13,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/keypool/keypool/app/fakeupstream"
+	"github.com/keypool/keypool/app/testkit/fakeupstream"
 )
 
 // upstream is the fake upstream, served in this process.

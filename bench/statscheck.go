@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/keypool/keypool/app/fakeupstream"
+	"github.com/keypool/keypool/app/testkit/fakeupstream"
 )
 
 // tally is what one side counted of the requests of a run.

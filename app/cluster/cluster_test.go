@@ -14,9 +14,9 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/keypool/keypool/app/pool"
-	"github.com/keypool/keypool/app/ratelimit/redistest"
+	"github.com/keypool/keypool/app/testkit/redistest"
 	"github.com/keypool/keypool/app/store"
-	"github.com/keypool/keypool/app/store/storetest"
+	"github.com/keypool/keypool/app/testkit/storetest"
 	"github.com/keypool/keypool/app/tokens"
 	"github.com/keypool/keypool/migrations"
 	"github.com/keypool/keypool/models"

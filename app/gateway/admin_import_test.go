@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keypool/keypool/app/fakeupstream"
+	"github.com/keypool/keypool/app/testkit/fakeupstream"
 )
 
 // importReportJSON is the answer of every import.

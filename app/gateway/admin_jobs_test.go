@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keypool/keypool/app/fakeupstream"
+	"github.com/keypool/keypool/app/testkit/fakeupstream"
 )
 
 // jobJSON is GET /admin/jobs/:id (and the data of its events).

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keypool/keypool/app/fakeupstream"
-	"github.com/keypool/keypool/app/ratelimit/redistest"
+	"github.com/keypool/keypool/app/testkit/fakeupstream"
+	"github.com/keypool/keypool/app/testkit/redistest"
 	"github.com/keypool/keypool/migrations"
 )
 

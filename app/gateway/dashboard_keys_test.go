@@ -8,7 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/keypool/keypool/app/store/storetest"
+	"github.com/keypool/keypool/app/testkit/storetest"
 )
 
 // TestDashboardKeysInBrowser drives the keys, bulk upload and tokens pages

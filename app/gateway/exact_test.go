@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keypool/keypool/app/fakeupstream"
+	"github.com/keypool/keypool/app/testkit/fakeupstream"
 	"github.com/keypool/keypool/app/tokens"
 )
 

@@ -16,10 +16,10 @@ import (
 	"time"
 
 	"github.com/keypool/keypool/app/config"
-	"github.com/keypool/keypool/app/fakeupstream"
+	"github.com/keypool/keypool/app/testkit/fakeupstream"
 	"github.com/keypool/keypool/app/gateway"
-	"github.com/keypool/keypool/app/logtest"
-	"github.com/keypool/keypool/app/store/storetest"
+	"github.com/keypool/keypool/app/testkit/logtest"
+	"github.com/keypool/keypool/app/testkit/storetest"
 	"github.com/keypool/keypool/app/tokens"
 )
 

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keypool/keypool/app/fakeupstream"
+	"github.com/keypool/keypool/app/testkit/fakeupstream"
 )
 
 // gate holds every upstream request until n of them have arrived (n = 0:

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keypool/keypool/app/ratelimit/redistest"
+	"github.com/keypool/keypool/app/testkit/redistest"
 )
 
 // limitModes are the rate-limit setups compared.

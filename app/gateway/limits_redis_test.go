@@ -12,7 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/keypool/keypool/app/ratelimit"
-	"github.com/keypool/keypool/app/ratelimit/redistest"
+	"github.com/keypool/keypool/app/testkit/redistest"
 )
 
 // Redis going away mid-run: no client request fails, limits go on in

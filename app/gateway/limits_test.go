@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keypool/keypool/app/ratelimit/redistest"
+	"github.com/keypool/keypool/app/testkit/redistest"
 	"github.com/keypool/keypool/migrations"
 )
 

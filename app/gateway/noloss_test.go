@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keypool/keypool/app/fakeupstream"
-	"github.com/keypool/keypool/app/store/storetest"
+	"github.com/keypool/keypool/app/testkit/fakeupstream"
+	"github.com/keypool/keypool/app/testkit/storetest"
 )
 
 // newLoadEnv is a gateway with keys and a token, ready for load.

@@ -10,8 +10,8 @@ import (
 
 	"github.com/tidwall/sjson"
 
-	"github.com/keypool/keypool/app/fakeupstream"
-	"github.com/keypool/keypool/app/store/storetest"
+	"github.com/keypool/keypool/app/testkit/fakeupstream"
+	"github.com/keypool/keypool/app/testkit/storetest"
 )
 
 // forEachDialect runs f on SQLite and, when configured, PostgreSQL.

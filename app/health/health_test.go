@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keypool/keypool/app/logtest"
+	"github.com/keypool/keypool/app/testkit/logtest"
 	"github.com/keypool/keypool/app/pool"
 	"github.com/keypool/keypool/models"
 )

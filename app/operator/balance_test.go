@@ -10,12 +10,12 @@ import (
 	"time"
 
 	"github.com/keypool/keypool/app/backend"
-	"github.com/keypool/keypool/app/fakeupstream"
+	"github.com/keypool/keypool/app/testkit/fakeupstream"
 	"github.com/keypool/keypool/app/jobs"
 	"github.com/keypool/keypool/app/pool"
 	"github.com/keypool/keypool/app/probe"
 	"github.com/keypool/keypool/app/provider"
-	"github.com/keypool/keypool/app/store/storetest"
+	"github.com/keypool/keypool/app/testkit/storetest"
 )
 
 // f is a float for a *float64 field.

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keypool/keypool/app/logtest"
+	"github.com/keypool/keypool/app/testkit/logtest"
 )
 
 func TestOutage(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keypool/keypool/app/fakeupstream"
+	"github.com/keypool/keypool/app/testkit/fakeupstream"
 )
 
 func TestEachBoundsConcurrency(t *testing.T) {

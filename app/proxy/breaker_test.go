@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/keypool/keypool/app/fakeupstream"
+	"github.com/keypool/keypool/app/testkit/fakeupstream"
 	"github.com/keypool/keypool/app/health"
 )
 

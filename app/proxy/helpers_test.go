@@ -17,7 +17,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/keypool/keypool/app/fakeupstream"
+	"github.com/keypool/keypool/app/testkit/fakeupstream"
 	"github.com/keypool/keypool/app/health"
 	"github.com/keypool/keypool/app/pool"
 	"github.com/keypool/keypool/app/provider"

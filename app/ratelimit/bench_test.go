@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/keypool/keypool/app/ratelimit"
-	"github.com/keypool/keypool/app/ratelimit/redistest"
+	"github.com/keypool/keypool/app/testkit/redistest"
 )
 
 func benchLimiter(b *testing.B, lim ratelimit.Limiter) {

@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keypool/keypool/app/logtest"
+	"github.com/keypool/keypool/app/testkit/logtest"
 	"github.com/keypool/keypool/app/ratelimit"
-	"github.com/keypool/keypool/app/ratelimit/redistest"
+	"github.com/keypool/keypool/app/testkit/redistest"
 )
 
 func uniqueKey(prefix string) string {

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keypool/keypool/app/logtest"
-	"github.com/keypool/keypool/app/ratelimit/redistest"
+	"github.com/keypool/keypool/app/testkit/logtest"
+	"github.com/keypool/keypool/app/testkit/redistest"
 	"github.com/keypool/keypool/app/respcache"
 )
 

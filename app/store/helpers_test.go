@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/keypool/keypool/app/store"
-	"github.com/keypool/keypool/app/store/storetest"
+	"github.com/keypool/keypool/app/testkit/storetest"
 	"github.com/keypool/keypool/models"
 )
 

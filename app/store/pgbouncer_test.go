@@ -12,7 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/keypool/keypool/app/store"
-	"github.com/keypool/keypool/app/store/storetest"
+	"github.com/keypool/keypool/app/testkit/storetest"
 	"github.com/keypool/keypool/migrations"
 	"github.com/keypool/keypool/models"
 )

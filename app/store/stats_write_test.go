@@ -9,7 +9,7 @@ import (
 
 	"github.com/keypool/keypool/app/stats"
 	"github.com/keypool/keypool/app/store"
-	"github.com/keypool/keypool/app/store/storetest"
+	"github.com/keypool/keypool/app/testkit/storetest"
 	"github.com/keypool/keypool/migrations"
 	"github.com/keypool/keypool/models"
 )

@@ -21,7 +21,7 @@ import (
 	"github.com/keypool/keypool/app/provider"
 	"github.com/keypool/keypool/app/stats"
 	"github.com/keypool/keypool/app/store"
-	"github.com/keypool/keypool/app/store/storetest"
+	"github.com/keypool/keypool/app/testkit/storetest"
 )
 
 const testAdminToken = "web-test-admin-token-0123456789"

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keypool/keypool/app/store/storetest"
+	"github.com/keypool/keypool/app/testkit/storetest"
 	"github.com/keypool/keypool/models"
 )
 

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keypool/keypool/app/ratelimit/redistest"
+	"github.com/keypool/keypool/app/testkit/redistest"
 )
 
 // Two storages on one Redis see each other's tokens; with Redis gone each

@@ -17,7 +17,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/keypool/keypool/app/fakeupstream"
+	"github.com/keypool/keypool/app/testkit/fakeupstream"
 )
 
 func main() {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/keypool/keypool/app/store/storetest"
+	"github.com/keypool/keypool/app/testkit/storetest"
 	"github.com/keypool/keypool/migrations"
 )
 
