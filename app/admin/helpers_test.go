@@ -14,12 +14,12 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/keypool/keypool/app/backend"
-	"github.com/keypool/keypool/app/testkit/fakeupstream"
 	"github.com/keypool/keypool/app/operator"
 	"github.com/keypool/keypool/app/pool"
 	"github.com/keypool/keypool/app/provider"
 	"github.com/keypool/keypool/app/stats"
 	"github.com/keypool/keypool/app/store"
+	"github.com/keypool/keypool/app/testkit/fakeupstream"
 	"github.com/keypool/keypool/app/testkit/storetest"
 	"github.com/keypool/keypool/models"
 )

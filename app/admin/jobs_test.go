@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keypool/keypool/app/testkit/fakeupstream"
 	"github.com/keypool/keypool/app/jobs"
 	"github.com/keypool/keypool/app/operator"
+	"github.com/keypool/keypool/app/testkit/fakeupstream"
 )
 
 func TestValidationJobEvents(t *testing.T) {

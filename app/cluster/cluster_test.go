@@ -14,8 +14,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/keypool/keypool/app/pool"
-	"github.com/keypool/keypool/app/testkit/redistest"
 	"github.com/keypool/keypool/app/store"
+	"github.com/keypool/keypool/app/testkit/redistest"
 	"github.com/keypool/keypool/app/testkit/storetest"
 	"github.com/keypool/keypool/app/tokens"
 	"github.com/keypool/keypool/migrations"

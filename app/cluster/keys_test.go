@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/keypool/keypool/app/pool"
-	"github.com/keypool/keypool/app/testkit/redistest"
 	"github.com/keypool/keypool/app/store"
+	"github.com/keypool/keypool/app/testkit/redistest"
 	"github.com/keypool/keypool/app/testkit/storetest"
 	"github.com/keypool/keypool/migrations"
 	"github.com/keypool/keypool/models"

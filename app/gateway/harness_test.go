@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/keypool/keypool/app/config"
-	"github.com/keypool/keypool/app/testkit/fakeupstream"
 	"github.com/keypool/keypool/app/gateway"
+	"github.com/keypool/keypool/app/testkit/fakeupstream"
 	"github.com/keypool/keypool/app/testkit/logtest"
 	"github.com/keypool/keypool/app/testkit/storetest"
 	"github.com/keypool/keypool/app/tokens"

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keypool/keypool/app/testkit/redistest"
 	"github.com/keypool/keypool/app/store"
+	"github.com/keypool/keypool/app/testkit/redistest"
 )
 
 // createLimitedToken makes a client token with per-minute limits.

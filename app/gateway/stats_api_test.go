@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keypool/keypool/app/testkit/fakeupstream"
 	"github.com/keypool/keypool/app/redact"
+	"github.com/keypool/keypool/app/testkit/fakeupstream"
 	"github.com/keypool/keypool/app/tokens"
 )
 

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keypool/keypool/app/testkit/logtest"
 	"github.com/keypool/keypool/app/pool"
+	"github.com/keypool/keypool/app/testkit/logtest"
 	"github.com/keypool/keypool/models"
 )
 

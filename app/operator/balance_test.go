@@ -10,11 +10,11 @@ import (
 	"time"
 
 	"github.com/keypool/keypool/app/backend"
-	"github.com/keypool/keypool/app/testkit/fakeupstream"
 	"github.com/keypool/keypool/app/jobs"
 	"github.com/keypool/keypool/app/pool"
 	"github.com/keypool/keypool/app/probe"
 	"github.com/keypool/keypool/app/provider"
+	"github.com/keypool/keypool/app/testkit/fakeupstream"
 	"github.com/keypool/keypool/app/testkit/storetest"
 )
 

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keypool/keypool/app/testkit/fakeupstream"
 	"github.com/keypool/keypool/app/provider"
+	"github.com/keypool/keypool/app/testkit/fakeupstream"
 )
 
 const testKey = "sk-probe-test-0123456789abcdef"

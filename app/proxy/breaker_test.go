@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/keypool/keypool/app/testkit/fakeupstream"
 	"github.com/keypool/keypool/app/health"
+	"github.com/keypool/keypool/app/testkit/fakeupstream"
 )
 
 // trip opens model's breaker (the provider's too, unless another model

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/keypool/keypool/app/testkit/fakeupstream"
 	"github.com/keypool/keypool/app/provider"
+	"github.com/keypool/keypool/app/testkit/fakeupstream"
 )
 
 const chatBody = `{"model":"m","messages":[{"role":"user","content":"hi"}]}`

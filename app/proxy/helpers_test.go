@@ -17,11 +17,11 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/keypool/keypool/app/testkit/fakeupstream"
 	"github.com/keypool/keypool/app/health"
 	"github.com/keypool/keypool/app/pool"
 	"github.com/keypool/keypool/app/provider"
 	"github.com/keypool/keypool/app/stats"
+	"github.com/keypool/keypool/app/testkit/fakeupstream"
 	"github.com/keypool/keypool/app/tokens"
 	"github.com/keypool/keypool/models"
 )

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keypool/keypool/app/testkit/fakeupstream"
 	"github.com/keypool/keypool/app/provider"
+	"github.com/keypool/keypool/app/testkit/fakeupstream"
 	"github.com/keypool/keypool/models"
 )
 

@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keypool/keypool/app/respcache"
 	"github.com/keypool/keypool/app/testkit/logtest"
 	"github.com/keypool/keypool/app/testkit/redistest"
-	"github.com/keypool/keypool/app/respcache"
 )
 
 // testPrefix is a key prefix no other test (nor an earlier run) uses.
