@@ -14,6 +14,7 @@ import (
 	"github.com/tidwall/gjson"
 	"github.com/valyala/bytebufferpool"
 
+	"github.com/keypool/keypool/app/clientwatch"
 	"github.com/keypool/keypool/app/health"
 	"github.com/keypool/keypool/app/pool"
 	"github.com/keypool/keypool/app/stats"
@@ -27,7 +28,7 @@ type exchange struct {
 	p      *Proxy
 	t      *Target
 	ctx    context.Context
-	wt     *watch
+	wt     *clientwatch.Watch
 	cancel context.CancelCauseFunc
 	key    *pool.Key
 	tok    tokens.Token  // the client token, for its tpm budget
@@ -61,7 +62,7 @@ func (x *exchange) respond(c *fiber.Ctx, resp *http.Response) bool {
 	copyResponseHeaders(c, resp.Header)
 	if isStream(resp.Header.Get("Content-Type")) {
 		x.body = resp.Body
-		x.p.watcher.setIdle(x.wt, x.p.cfg.StreamIdleTimeout)
+		x.wt.SetIdle(x.p.cfg.StreamIdleTimeout)
 		// fasthttp reads this until EOF after the handler returns, writing
 		// and flushing one chunk per Read, and calls Close at the end or
 		// when the client is gone.
@@ -96,7 +97,7 @@ var answerBufs bytebufferpool.Pool
 // until the exchange finishes.
 func (x *exchange) readAnswer(resp *http.Response) ([]byte, error) {
 	defer resp.Body.Close()
-	x.p.watcher.setIdle(x.wt, x.p.cfg.StreamIdleTimeout)
+	x.wt.SetIdle(x.p.cfg.StreamIdleTimeout)
 	buf := answerBufs.Get()
 	_, err := buf.ReadFrom(io.LimitReader(touchReader{resp.Body, x.wt}, x.p.cfg.MaxResponseBytes+1))
 	data := buf.B
@@ -136,13 +137,13 @@ func (x *exchange) setBody(c *fiber.Ctx, data []byte) {
 // touchReader notes activity on the watch at every read.
 type touchReader struct {
 	r  io.Reader
-	wt *watch
+	wt *clientwatch.Watch
 }
 
 func (t touchReader) Read(b []byte) (int, error) {
 	n, err := t.r.Read(b)
 	if n > 0 {
-		t.wt.touch()
+		t.wt.Touch()
 	}
 	return n, err
 }
@@ -164,7 +165,7 @@ func (x *exchange) Read(b []byte) (n int, err error) {
 		n, err = x.body.Read(b)
 	}
 	if n > 0 {
-		x.wt.touch()
+		x.wt.Touch()
 	}
 	if err == io.EOF {
 		x.done = true
@@ -184,7 +185,7 @@ func (x *exchange) Close() error {
 // finish releases the upstream request and records the outcome, once.
 func (x *exchange) finish() {
 	x.once.Do(func() {
-		x.p.watcher.remove(x.wt)
+		x.p.watcher.Remove(x.wt)
 		cause := context.Cause(x.ctx)
 		x.cancel(nil)
 		if x.body != nil {
@@ -198,7 +199,7 @@ func (x *exchange) finish() {
 			}
 			// A client that leaves mid-answer got its 2xx: still a success.
 			// An upstream that broke off or went silent is a failure.
-			if !x.done && x.out.Success && x.broken != nil && cause != errClientGone {
+			if !x.done && x.out.Success && x.broken != nil && cause != clientwatch.ErrClientGone {
 				x.out.Success, x.out.Status = false, fiber.StatusBadGateway
 				upstreamFailure(x.t, &x.pass, x.key, errBroken("the upstream stream broke off: "+x.broken.Error()))
 			}

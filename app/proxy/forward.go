@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/tidwall/sjson"
 
+	"github.com/keypool/keypool/app/clientwatch"
 	"github.com/keypool/keypool/app/health"
 	"github.com/keypool/keypool/app/pool"
 	"github.com/keypool/keypool/app/provider"
@@ -82,7 +83,7 @@ func (p *Proxy) forward(c *fiber.Ctx, t *Target, rt route) error {
 	}
 
 	ctx, cancel := context.WithCancelCause(c.UserContext())
-	wt := p.watcher.add(c.Context().Conn(), cancel)
+	wt := p.watcher.Add(c.Context().Conn(), cancel)
 	x := &exchange{p: p, t: t, ctx: ctx, wt: wt, cancel: cancel, dropUsage: askedUsage, tok: tok, out: stats.Outcome{
 		Provider: t.Provider.ID, Model: req.Model, Token: tok.ID, Stream: req.Stream, At: start,
 	}}
@@ -200,7 +201,7 @@ func (x *exchange) try(c *fiber.Ctx, k *pool.Key, url string, body []byte, ticke
 
 // clientGone reports whether the client left while an attempt was made.
 func (x *exchange) clientGone(c *fiber.Ctx) bool {
-	return context.Cause(x.ctx) == errClientGone || c.Context().Err() != nil
+	return context.Cause(x.ctx) == clientwatch.ErrClientGone || c.Context().Err() != nil
 }
 
 // left ends a request whose client is gone. The attempt counts in the

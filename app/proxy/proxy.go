@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/keypool/keypool/app/clientwatch"
 	"github.com/keypool/keypool/app/health"
 	"github.com/keypool/keypool/app/pool"
 	"github.com/keypool/keypool/app/provider"
@@ -64,7 +65,7 @@ type Proxy struct {
 	upstream *http.Transport // used without http.Client: see send
 	recorder stats.Recorder
 	log      *slog.Logger
-	watcher  *watcher
+	watcher  *clientwatch.Watcher
 	streams  atomic.Int64 // answers being streamed after their handler returned
 }
 
@@ -93,13 +94,13 @@ func New(cfg Config, rec stats.Recorder, log *slog.Logger) *Proxy {
 		upstream: newTransport(cfg.UpstreamTimeout),
 		recorder: rec,
 		log:      log,
-		watcher:  newWatcher(250 * time.Millisecond),
+		watcher:  clientwatch.New(clientwatch.DefaultInterval),
 	}
 }
 
 // Run watches clients and idle streams until ctx ends. At the end it closes the idle upstream connections.
 func (p *Proxy) Run(ctx context.Context) {
-	p.watcher.run(ctx)
+	p.watcher.Run(ctx)
 	p.upstream.CloseIdleConnections()
 }
 
