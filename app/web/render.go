@@ -114,6 +114,9 @@ func (h *Handler) pageErrors(c *fiber.Ctx) error {
 		v.Title = statusTitle(v.Status)
 	}
 	c.Response().ResetBody()
+	// The request's context may have ended (its deadline is what failed):
+	// the error page is still rendered.
+	c.SetUserContext(context.WithoutCancel(c.UserContext()))
 	return h.renderPage(c, v.Status, h.page(c, v.Title, "", nil), views.Error(v))
 }
 

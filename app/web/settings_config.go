@@ -56,6 +56,7 @@ func configEntries(c config.Config) []views.ConfigEntry {
 		e("MAX_RESPONSE_BYTES", formatInt(int64(c.MaxResponseBytes))),
 		e("READ_TIMEOUT", c.ReadTimeout.String()),
 		e("IDLE_TIMEOUT", c.IdleTimeout.String()),
+		e("ADMIN_REQUEST_TIMEOUT", c.AdminRequestTimeout.String()),
 		e("VALIDATE_CONCURRENCY", strconv.Itoa(c.ValidateConcurrency)),
 		e("PROBE_TIMEOUT", dur(c.ProbeTimeout)),
 		e("OLLAMA_PROBE_MODEL", str(c.OllamaProbeModel)),
