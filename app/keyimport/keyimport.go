@@ -103,8 +103,7 @@ func Text(text string) Result {
 		case 1:
 			it.APIKey = line
 		case 4, 5:
-			it.Username = strings.TrimSpace(fields[0])
-			it.APIKey = strings.TrimSpace(fields[len(fields)-1])
+			it.Username, it.APIKey = accountFields(fields)
 		default:
 			r.Invalid = append(r.Invalid, Invalid{Line: it.Line,
 				Reason: fmt.Sprintf("expected a key or email----password----session----api_key, got %d fields", len(fields))})
@@ -113,6 +112,26 @@ func Text(text string) Result {
 		r.add(it, seen)
 	}
 	return r
+}
+
+// accountFields reads an ollama.txt line split at "----": the username is
+// the first field and the key the last, except in a 5-field line whose
+// last field is the aid ("aid=…"), where the key is the 4th. (The
+// original's txt route always took the 4th field, which in
+// email----password----session----aid----api_key is the aid.)
+func accountFields(fields []string) (username, key string) {
+	username = strings.TrimSpace(fields[0])
+	key = strings.TrimSpace(fields[len(fields)-1])
+	if len(fields) == 5 && isAid(key) {
+		key = strings.TrimSpace(fields[3])
+	}
+	return username, key
+}
+
+// isAid reports whether a field is an aid written as "aid=…" or ";aid=…".
+func isAid(field string) bool {
+	f := strings.ToLower(strings.TrimPrefix(field, ";"))
+	return strings.HasPrefix(f, "aid=")
 }
 
 // entry is a key given as an object in JSON.
