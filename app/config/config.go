@@ -47,6 +47,13 @@ type Config struct {
 	// CF-Connecting-IP name the client (TRUSTED_PROXIES: CIDRs and IPs).
 	TrustedProxies []netip.Prefix
 	MetricsToken   string // non-empty: GET /metrics wants Authorization: Bearer METRICS_TOKEN
+	// CORSOrigins are the browser origins the client, public and admin
+	// routes answer (CORS_ORIGINS): ["*"] for any, else normalized
+	// scheme://host[:port] origins ("https://*.example.com" for subdomains).
+	CORSOrigins []string
+	// ModelsRequireToken closes GET {prefix}/models and /api/tags to
+	// callers without a client token (MODELS_REQUIRE_TOKEN).
+	ModelsRequireToken bool
 	// SyncInterval is how often an instance on PostgreSQL reads keys,
 	// tokens and switches again, as a safety net behind the bus.
 	SyncInterval time.Duration
@@ -100,12 +107,14 @@ func Load(getenv func(string) string) (Config, error) {
 		ProbeTimeout:        r.duration("PROBE_TIMEOUT", 15*time.Second),
 		OllamaProbeModel:    r.str("OLLAMA_PROBE_MODEL", ""),
 
-		EnableRateLimit:   r.boolean("ENABLE_RATE_LIMIT", false),
-		RateLimitRequests: r.integer("RATE_LIMIT_REQUESTS", 60, 1, 1<<30),
-		RateLimitWindow:   r.duration("RATE_LIMIT_WINDOW", 60*time.Second),
-		TrustedProxies:    r.proxies("TRUSTED_PROXIES"),
-		MetricsToken:      r.str("METRICS_TOKEN", ""),
-		SyncInterval:      r.duration("SYNC_INTERVAL", 30*time.Second),
+		EnableRateLimit:    r.boolean("ENABLE_RATE_LIMIT", false),
+		RateLimitRequests:  r.integer("RATE_LIMIT_REQUESTS", 60, 1, 1<<30),
+		RateLimitWindow:    r.duration("RATE_LIMIT_WINDOW", 60*time.Second),
+		TrustedProxies:     r.proxies("TRUSTED_PROXIES"),
+		MetricsToken:       r.str("METRICS_TOKEN", ""),
+		CORSOrigins:        r.origins("CORS_ORIGINS"),
+		ModelsRequireToken: r.boolean("MODELS_REQUIRE_TOKEN", false),
+		SyncInterval:       r.duration("SYNC_INTERVAL", 30*time.Second),
 
 		StatsEnabled:       r.boolean("STATS_ENABLED", true),
 		StatsFlushInterval: r.duration("STATS_FLUSH_INTERVAL", 2*time.Second),

@@ -52,6 +52,12 @@ func TestParsing(t *testing.T) {
 		{nil, func(c Config) bool { return c.AdminRequestTimeout == 30*time.Second }},
 		{map[string]string{"ADMIN_REQUEST_TIMEOUT": "90"}, func(c Config) bool { return c.AdminRequestTimeout == 90*time.Second }},
 		{map[string]string{"ADMIN_REQUEST_TIMEOUT": "1s"}, func(c Config) bool { return c.AdminRequestTimeout == time.Second }},
+		{nil, func(c Config) bool { return fmt.Sprint(c.CORSOrigins) == "[*]" && !c.ModelsRequireToken }},
+		{map[string]string{"CORS_ORIGINS": " * "}, func(c Config) bool { return fmt.Sprint(c.CORSOrigins) == "[*]" }},
+		{map[string]string{"CORS_ORIGINS": "https://Chat.Example.com/, http://localhost:3000 https://*.example.org"}, func(c Config) bool {
+			return fmt.Sprint(c.CORSOrigins) == "[https://chat.example.com http://localhost:3000 https://*.example.org]"
+		}},
+		{map[string]string{"MODELS_REQUIRE_TOKEN": "true"}, func(c Config) bool { return c.ModelsRequireToken }},
 	}
 	for _, tt := range tests {
 		c, err := load(tt.env)
@@ -66,11 +72,25 @@ func TestErrorsNameTheVariable(t *testing.T) {
 	for name, value := range map[string]string{
 		"MAX_RETRIES": "0", "KEY_FAILURE_THRESHOLD": "x", "KEY_COOLDOWN": "soon", "ENABLE_RATE_LIMIT": "maybe",
 		"MAX_BODY_BYTES": "-1", "STATS_FLUSH_INTERVAL": "-5s", "TRUSTED_PROXIES": "10.0.0.0/33",
-		"LOG_LEVEL": "verbose", "ADMIN_REQUEST_TIMEOUT": "500ms",
+		"LOG_LEVEL": "verbose", "ADMIN_REQUEST_TIMEOUT": "500ms", "MODELS_REQUIRE_TOKEN": "sometimes",
 	} {
 		_, err := load(map[string]string{name: value})
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s=%s: %v", name, value, err)
+		}
+	}
+}
+
+// A CORS_ORIGINS entry that is not an origin a browser would send stops
+// the start, naming the variable: Fiber's CORS middleware would panic on
+// some of them.
+func TestBadCORSOrigins(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"chat.example.com", "https://chat.example.com/app", "ftp://example.com",
+		"https://", "*,https://a.example.com", "https://a.example.com?x=1", "https://user@a.example.com", "https://*"} {
+		_, err := load(map[string]string{"CORS_ORIGINS": v})
+		if err == nil || !strings.Contains(err.Error(), "CORS_ORIGINS") {
+			t.Errorf("CORS_ORIGINS=%s: %v", v, err)
 		}
 	}
 }

@@ -65,6 +65,7 @@ func configEntries(c config.Config) []views.ConfigEntry {
 		e("RATE_LIMIT_WINDOW", dur(c.RateLimitWindow)),
 		e("TRUSTED_PROXIES", str(prefixes(c.TrustedProxies))),
 		e("METRICS_TOKEN", secret(c.MetricsToken)),
+		e("CORS_ORIGINS", strings.Join(c.CORSOrigins, ", ")),
 		e("SYNC_INTERVAL", dur(c.SyncInterval)),
 		e("STATS_ENABLED", strconv.FormatBool(c.StatsEnabled)),
 		e("STATS_FLUSH_INTERVAL", dur(c.StatsFlushInterval)),
@@ -74,6 +75,7 @@ func configEntries(c config.Config) []views.ConfigEntry {
 		e("CACHE_ALL", strconv.FormatBool(c.CacheAll)),
 		e("CACHE_MAX_BYTES", formatInt(int64(c.CacheMaxBytes))),
 		e("MODELS_CACHE_TTL", dur(c.ModelsCacheTTL)),
+		e("MODELS_REQUIRE_TOKEN", strconv.FormatBool(c.ModelsRequireToken)),
 		e("PUBLIC_STATS_TTL", dur(c.PublicStatsTTL)),
 		e("STATS_PAGE_REFRESH", dur(c.StatsPageRefresh)),
 	}
