@@ -1,7 +1,8 @@
 // Package tokens checks client tokens in memory. Tokens are stored as a
 // SHA-256 digest ("sha256:<hex>"); rows the original project wrote in
 // plaintext are accepted too. Checking a token costs a hash and a map
-// lookup, never a database round trip.
+// lookup, never a database round trip. A token whose user the original
+// project deactivated stays known but refused (see Deactivated).
 package tokens
 
 import (
@@ -25,6 +26,14 @@ type Store interface {
 	ListTokens(ctx context.Context) ([]models.ClientToken, error)
 }
 
+// Deactivations is what a store offers when it can tell which client
+// tokens belong to a user the original project deactivated
+// (ollama_api_users.is_active = false): their values as that table holds
+// them, plaintext or digest. A store without such a table returns none.
+type Deactivations interface {
+	DeactivatedTokens(ctx context.Context) ([]string, error)
+}
+
 // Set is one provider's client tokens.
 type Set struct {
 	store Store
@@ -34,7 +43,8 @@ type Set struct {
 
 type entry struct {
 	Token
-	expires int64 // unix nanoseconds; 0 = never
+	expires     int64 // unix nanoseconds; 0 = never
+	deactivated bool  // its user was deactivated: refused, but told apart from an unknown token
 }
 
 // Token is what a checked token carries to the proxy.
@@ -56,11 +66,16 @@ func New(store Store) *Set {
 	return s
 }
 
-// Load replaces the set with the store's tokens.
+// Load replaces the set with the store's tokens, marking those whose user
+// is deactivated when the store knows of users (Deactivations).
 func (s *Set) Load(ctx context.Context) error {
 	rows, err := s.store.ListTokens(ctx)
 	if err != nil {
 		return fmt.Errorf("tokens: load: %w", err)
+	}
+	banned, err := s.deactivated(ctx)
+	if err != nil {
+		return err
 	}
 	m := make(map[[sha256.Size]byte]entry, len(rows))
 	for _, r := range rows {
@@ -73,10 +88,30 @@ func (s *Set) Load(ctx context.Context) error {
 		if r.ExpiresAt != nil {
 			e.expires = r.ExpiresAt.UnixNano()
 		}
+		_, e.deactivated = banned[sum]
 		m[sum] = e
 	}
 	s.m.Store(&m)
 	return nil
+}
+
+// deactivated reads the digests of the tokens whose user is deactivated.
+func (s *Set) deactivated(ctx context.Context) (map[[sha256.Size]byte]struct{}, error) {
+	d, ok := s.store.(Deactivations)
+	if !ok {
+		return nil, nil
+	}
+	values, err := d.DeactivatedTokens(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("tokens: load deactivated users: %w", err)
+	}
+	banned := make(map[[sha256.Size]byte]struct{}, len(values))
+	for _, v := range values {
+		if sum, ok := storedSum(v); ok {
+			banned[sum] = struct{}{}
+		}
+	}
+	return banned, nil
 }
 
 // Check returns the stored id of a client token, if it is known and not
@@ -86,17 +121,28 @@ func (s *Set) Check(token string) (string, bool) {
 	return t.ID, ok
 }
 
-// Lookup returns a client token with its limits, if it is known and not
-// expired.
+// Lookup returns a client token with its limits, if it is known, not
+// expired and its user not deactivated.
 func (s *Set) Lookup(token string) (Token, bool) {
 	if token == "" {
 		return Token{}, false
 	}
 	e, ok := (*s.m.Load())[sha256.Sum256([]byte(token))]
-	if !ok || (e.expires != 0 && e.expires <= s.now().UnixNano()) {
+	if !ok || e.deactivated || (e.expires != 0 && e.expires <= s.now().UnixNano()) {
 		return Token{}, false
 	}
 	return e.Token, true
+}
+
+// Deactivated says whether token is a known client token whose user the
+// original project deactivated, so that its refusal can say so (403, not
+// 401). Only worth asking after Lookup refused it.
+func (s *Set) Deactivated(token string) bool {
+	if token == "" {
+		return false
+	}
+	e, ok := (*s.m.Load())[sha256.Sum256([]byte(token))]
+	return ok && e.deactivated
 }
 
 // limitOf reads a stored limit column: NULL or ≤ 0 is no limit.
