@@ -99,6 +99,9 @@ func (h *Handler) pageErrors(c *fiber.Ctx) error {
 	if err == nil {
 		return nil
 	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return err // the request's own deadline or a client gone: the gateway's request context answers
+	}
 	v := views.ErrorView{Status: fiber.StatusInternalServerError, Title: "Something went wrong",
 		Message: "The page could not be prepared. The details are in the gateway's log.", Back: "/"}
 	var fe *fiber.Error
@@ -114,9 +117,6 @@ func (h *Handler) pageErrors(c *fiber.Ctx) error {
 		v.Title = statusTitle(v.Status)
 	}
 	c.Response().ResetBody()
-	// The request's context may have ended (its deadline is what failed):
-	// the error page is still rendered.
-	c.SetUserContext(context.WithoutCancel(c.UserContext()))
 	return h.renderPage(c, v.Status, h.page(c, v.Title, "", nil), views.Error(v))
 }
 
