@@ -15,7 +15,9 @@ type bannedStore struct {
 	err         error
 }
 
-func (b bannedStore) DeactivatedTokens(context.Context) ([]string, error) { return b.deactivated, b.err }
+func (b bannedStore) DeactivatedTokens(context.Context) ([]string, error) {
+	return b.deactivated, b.err
+}
 
 // A token whose user the original project deactivated is refused by
 // Lookup and told apart by Deactivated, whether the row holds its
