@@ -116,7 +116,7 @@ func TestUpAdoptsOriginalDatabase(t *testing.T) {
 		{"SELECT total_requests FROM ollama_api_model_stats WHERE model = 'gpt-oss:120b'", 500},
 		{"SELECT count(*) FROM ollama_api_model_hourly WHERE created_at IS NOT NULL", 1},
 		{`SELECT count(*) FROM pg_indexes WHERE indexname IN
-		  ('ollama_api_model_stats_provider_model_uq', 'ollama_api_model_hourly_provider_model_hour_uq')`, 2},
+		  ('idx_ollama_model_stats_provider_model', 'idx_ollama_model_hourly_provider')`, 2},
 		{"SELECT count(*) FROM openrouter_api_keys", 0},
 	}
 	for _, c := range checks {

@@ -16,6 +16,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"strings"
 	"testing/fstest"
 
 	"github.com/pressly/goose/v3"
@@ -27,6 +28,11 @@ var files embed.FS
 
 // sourcePrefix is the table prefix the SQL files are written with.
 const sourcePrefix = "ollama_api_"
+
+// sourceIndexPrefix is how the original project's index names begin for the
+// Ollama tables (idx_ollama_keys_status); another provider's are named
+// after its id (idx_openrouter_keys_status), the table prefix without _api.
+const sourceIndexPrefix = "idx_ollama_"
 
 // Dialects Keypool supports.
 const (
@@ -97,7 +103,8 @@ func newProvider(db *sql.DB, dialect, prefix string, lock bool) (*goose.Provider
 }
 
 // forPrefix returns the dialect's migrations with the table prefix
-// rewritten from ollama_api_ to prefix_.
+// rewritten from ollama_api_ to prefix_, and the original project's index
+// names from idx_ollama_ to idx_{prefix without _api}_.
 func forPrefix(dialect, prefix string) (fs.FS, error) {
 	entries, err := fs.ReadDir(files, dialect)
 	if err != nil {
@@ -110,7 +117,14 @@ func forPrefix(dialect, prefix string) (fs.FS, error) {
 			return nil, fmt.Errorf("migrations: read %s: %w", e.Name(), err)
 		}
 		data = bytes.ReplaceAll(data, []byte(sourcePrefix), []byte(prefix+"_"))
+		data = bytes.ReplaceAll(data, []byte(sourceIndexPrefix), []byte(indexPrefix(prefix)))
 		out[e.Name()] = &fstest.MapFile{Data: data, Mode: 0o444}
 	}
 	return out, nil
+}
+
+// indexPrefix is how the original project began the index names of the
+// tables named prefix_*: "ollama_api" → "idx_ollama_".
+func indexPrefix(prefix string) string {
+	return "idx_" + strings.TrimSuffix(prefix, "_api") + "_"
 }
