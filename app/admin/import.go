@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -34,9 +35,9 @@ func (h *Handler) importKeys(c *fiber.Ctx) error {
 }
 
 // importFromText is POST /admin/api-keys/import-from-txt: keys one a line
-// (or ollama.txt lines), sent as text/plain, JSON ({"text"}, {"keys"} or a
-// bare array) or a multipart file field "file". It answers the import
-// report.
+// (or ollama.txt lines), sent as text/plain, JSON ({"text"}, the
+// original's {"content"}, {"keys"} or a bare array) or a multipart file
+// field "file". It answers the import report.
 func (h *Handler) importFromText(c *fiber.Ctx) error {
 	in, err := readImport(c, c.Get(fiber.HeaderContentType))
 	if err != nil {
@@ -50,29 +51,46 @@ func (h *Handler) importFromText(c *fiber.Ctx) error {
 }
 
 // importWithValidation is POST /admin/api-keys/import-with-validation:
-// the inputs of import-from-txt, each key probed upstream before it is
-// stored. It answers 202 {"job_id","total"} at once; follow the job with
-// /admin/jobs/:id.
+// the inputs of import-from-txt (the original's {"content"} too), each key
+// probed upstream before it is stored. It answers, as the original did,
+// when the probes are done (at most a few PROBE_TIMEOUTs; those not done
+// by then are listed invalid with the reason, and stored later if valid);
+// with ?async=true it answers 202 {"job_id","total"} at once: follow the
+// job with /admin/jobs/:id.
 func (h *Handler) importWithValidation(c *fiber.Ctx) error {
 	in, err := readImport(c, c.Get(fiber.HeaderContentType))
 	if err != nil {
 		return err
 	}
-	started, err := h.ops.StartValidatedImport(c.UserContext(), c.Query("provider"), in)
+	async, reveal, err := syncFlags(c)
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusAccepted).JSON(started)
+	if async {
+		started, err := h.ops.StartValidatedImport(c.UserContext(), c.Query("provider"), in)
+		if err != nil {
+			return err
+		}
+		return c.Status(fiber.StatusAccepted).JSON(started)
+	}
+	res, err := h.ops.ValidateImport(c.UserContext(), c.Query("provider"), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(validationOf(res, reveal))
 }
 
 type healthCheckRequest struct {
-	APIKeys  []string `json:"api_keys"`
-	Provider string   `json:"provider"`
+	APIKeys    []string `json:"api_keys"`
+	APIKeysAlt []string `json:"apiKeys"` // the original's name
+	Provider   string   `json:"provider"`
 }
 
 // healthCheck is POST /admin/keys/health-check {"api_keys"?:[…]} (keys or
-// ids; default: every key of the provider). It answers 202
-// {"job_id","total"}.
+// ids; default: every key of the provider). It answers the original's
+// {"results":[…]} when the probes are done (bounded as import-with-
+// validation; keys not probed by then are unknown), or with ?async=true
+// 202 {"job_id","total"} at once.
 func (h *Handler) healthCheck(c *fiber.Ctx) error {
 	var in healthCheckRequest
 	if body := c.Body(); len(body) > 0 {
@@ -80,9 +98,35 @@ func (h *Handler) healthCheck(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	started, err := h.ops.StartHealthCheck(c.UserContext(), providerOf(c, in.Provider), in.APIKeys)
+	keys := in.APIKeys
+	if len(keys) == 0 {
+		keys = in.APIKeysAlt
+	}
+	async, reveal, err := syncFlags(c)
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusAccepted).JSON(started)
+	if async {
+		started, err := h.ops.StartHealthCheck(c.UserContext(), providerOf(c, in.Provider), keys)
+		if err != nil {
+			return err
+		}
+		return c.Status(fiber.StatusAccepted).JSON(started)
+	}
+	res, err := h.ops.HealthCheck(c.UserContext(), providerOf(c, in.Provider), keys)
+	if err != nil {
+		return err
+	}
+	return c.JSON(healthOf(res, reveal))
+}
+
+// syncFlags reads ?async= and ?reveal=.
+func syncFlags(c *fiber.Ctx) (async, reveal bool, err error) {
+	if v := c.Query("async"); v != "" {
+		if async, err = strconv.ParseBool(v); err != nil {
+			return false, false, errorf(fiber.StatusBadRequest, "async must be true or false")
+		}
+	}
+	reveal, err = revealOf(c)
+	return async, reveal, err
 }

@@ -18,7 +18,7 @@ func TestValidationJobEvents(t *testing.T) {
 	t.Parallel()
 	e := newAdminEnv(t, "sqlite", operator.Config{ValidateConcurrency: 2})
 	e.fake.SetFault("sk-revoked-0123456789", fakeupstream.Fault{Status: 401})
-	status, body := e.do(t, "POST", "/admin/api-keys/import-with-validation", "text/plain",
+	status, body := e.do(t, "POST", "/admin/api-keys/import-with-validation?async=true", "text/plain",
 		"sk-good-0123456789\nsk-revoked-0123456789\nbad key\n")
 	var started operator.JobStarted
 	if status != http.StatusAccepted || json.Unmarshal([]byte(body), &started) != nil || started.Total != 3 {

@@ -2,11 +2,13 @@ package admin
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/keypool/keypool/app/operator"
 	"github.com/keypool/keypool/app/pool"
+	"github.com/keypool/keypool/app/redact"
 	"github.com/keypool/keypool/app/store"
 )
 
@@ -16,6 +18,7 @@ type statsAnswer struct {
 	store.Totals
 	Keys   pool.Counts      `json:"keys"`
 	Models []store.ModelRow `json:"models"`
+	originalStats
 }
 
 // getStats answers the provider's totals (from the store) and key counts
@@ -25,19 +28,31 @@ func (h *Handler) getStats(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(statsAnswer{Provider: o.Provider, Totals: o.Totals, Keys: o.Keys, Models: o.Models})
+	return c.JSON(statsAnswer{Provider: o.Provider, Totals: o.Totals, Keys: o.Keys, Models: o.Models,
+		originalStats: statsOf(o, time.Now())})
 }
 
 // listKeyStats is GET /admin/keys/stats: one page of keys with their
-// usage: ?page= (from 1), ?per_page= (≤ 500), ?sort=, ?order=asc|desc
-// (default desc, asc for key), ?reveal=true for whole keys.
+// usage: ?page= (from 1), ?per_page= or ?pageSize= (≤ 500), ?sort=,
+// ?order=asc|desc (default desc, asc for key), ?reveal=true for whole
+// keys (in keys[].api_key and the original's stats[].fullKey; its apiKey
+// stays masked).
 func (h *Handler) listKeyStats(c *fiber.Ctx) error {
 	out, err := h.ops.KeyStats(c.UserContext(), c.Query("provider"), operator.KeyStatsQuery{Page: c.Query("page"),
-		PerPage: c.Query("per_page"), Sort: c.Query("sort"), Order: c.Query("order"), Reveal: c.Query("reveal")})
+		PerPage: firstOf(c.Query("per_page"), c.Query("pageSize")), Sort: c.Query("sort"), Order: c.Query("order"),
+		Reveal: c.Query("reveal")})
 	if err != nil {
 		return err
 	}
-	return c.JSON(out)
+	reveal, _ := revealOf(c) // KeyStats refused a bad one
+	masked := make([]string, len(out.Keys))
+	for i, k := range out.Keys {
+		masked[i] = k.APIKey
+		if reveal {
+			masked[i] = redact.Key(k.APIKey)
+		}
+	}
+	return c.JSON(keyStatsOf(out, masked))
 }
 
 // hourlyAnswer is GET /admin/stats/hourly.
@@ -76,5 +91,5 @@ func (h *Handler) getPublicStats(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "public, max-age="+strconv.Itoa(int(h.ops.PublicTTL().Seconds())))
-	return c.JSON(out)
+	return c.JSON(publicOf(out, time.Now()))
 }

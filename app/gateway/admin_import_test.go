@@ -211,7 +211,7 @@ func TestAdminImportWithValidation(t *testing.T) {
 			t.Logf("%s: %d events, first %s", provider, len(events), events[0].raw)
 		}
 		// The text forms go through the same reader as import-from-txt.
-		status, body := e.postContent("/admin/api-keys/import-with-validation", "text/plain", []byte(keyFile("validated")))
+		status, body := e.postContent("/admin/api-keys/import-with-validation?async=true", "text/plain", []byte(keyFile("validated")))
 		if status != http.StatusAccepted {
 			t.Fatalf("text: %d %s", status, body)
 		}

@@ -35,9 +35,15 @@ type jobEvent struct {
 	raw  string
 }
 
-// startJob posts body to path and returns the job id from the 202.
+// startJob posts body to path with ?async=true and returns the job id
+// from the 202.
 func (e *testEnv) startJob(path string, body any) (string, int) {
 	e.t.Helper()
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	path += sep + "async=true"
 	status, data, _ := e.do("POST", path, adminToken, body)
 	var out struct {
 		JobID string `json:"job_id"`

@@ -101,7 +101,7 @@ func TestAdminKeyLifecycle(t *testing.T) {
 
 		// Delete by the escaped key in the path, then (after a restart, so
 		// that ids are looked up again) by id and key together.
-		if data := e.call("DELETE", "/admin/api-keys/"+url.PathEscape(slash), nil, 200, ""); string(data) != `{"deleted":1}` {
+		if data := e.call("DELETE", "/admin/api-keys/"+url.PathEscape(slash), nil, 200, ""); string(data) != `{"success":true,"deleted":1}` {
 			t.Fatalf("delete by path: %s", data)
 		}
 		if h := e.health().Providers["ollama"]; h.Total != 2 {
@@ -110,7 +110,7 @@ func TestAdminKeyLifecycle(t *testing.T) {
 		e.stop()
 		e.start()
 		data = e.call("DELETE", "/admin/api-keys", map[string]any{"api_keys": []string{keyIDOf(third), plain, "sk-nope-0123456789"}}, 200, "")
-		if string(data) != `{"deleted":2}` {
+		if string(data) != `{"success":true,"deleted":2,"failed":1,"total":3}` {
 			t.Fatalf("delete many: %s", data)
 		}
 		if h := e.health().Providers["ollama"]; h.Total != 0 || e.listKeys("").Total != 0 {

@@ -22,7 +22,7 @@ type tokenJSON struct {
 	ID           string
 	Name         string
 	Prefix       string
-	Token        string     // only in the create answer
+	Token        string     // the plaintext in the create answer; in lists, the original's field, carrying the id
 	RequestCount int64      `json:"request_count"`
 	LastUsedAt   *time.Time `json:"last_used_at"`
 }
@@ -61,7 +61,7 @@ func TestAdminTokens(t *testing.T) {
 			t.Fatalf("created token: %+v", laptop)
 		}
 		list := e.tokens(laptop.Token, ci1.Token, ci2.Token, digestOf(laptop.Token))
-		if len(list) != 3 || list[0].ID != laptop.ID || list[0].Prefix != laptop.Prefix || list[0].Name != "laptop" || list[0].Token != "" {
+		if len(list) != 3 || list[0].ID != laptop.ID || list[0].Prefix != laptop.Prefix || list[0].Name != "laptop" || list[0].Token != laptop.ID {
 			t.Fatalf("tokens: %+v", list)
 		}
 		if status, body, _ := e.do("POST", chatPath("ollama"), laptop.Token, chatBody(false)); status != http.StatusOK {
@@ -92,13 +92,13 @@ func TestAdminTokens(t *testing.T) {
 		}
 
 		// By id (the client is refused at once), then both "ci" by name.
-		if data := e.call("DELETE", "/admin/tokens/"+laptop.ID, nil, 200, ""); string(data) != `{"deleted":1}` {
+		if data := e.call("DELETE", "/admin/tokens/"+laptop.ID, nil, 200, ""); string(data) != `{"success":true,"deleted":1}` {
 			t.Fatalf("delete by id: %s", data)
 		}
 		if status, _, _ := e.do("POST", chatPath("ollama"), laptop.Token, chatBody(false)); status != http.StatusUnauthorized {
 			t.Fatalf("deleted token: %d, want 401", status)
 		}
-		if data := e.call("DELETE", "/admin/tokens", map[string]string{"name": "ci"}, 200, ""); string(data) != `{"deleted":2}` {
+		if data := e.call("DELETE", "/admin/tokens", map[string]string{"name": "ci"}, 200, ""); string(data) != `{"success":true,"deleted":2}` {
 			t.Fatalf("delete by name: %s", data)
 		}
 		if l := e.tokens(); len(l) != 0 {

@@ -31,22 +31,38 @@ type HealthReport struct {
 // failed keys that answer again back. Inconclusive probes touch nothing,
 // nor do rate limits: a key in a quota window stays out until it ends.
 func (s *Service) StartHealthCheck(ctx context.Context, providerID string, given []string) (JobStarted, error) {
-	p, err := s.Provider(providerID)
+	p, keys, err := s.healthKeys(ctx, providerID, given)
 	if err != nil {
 		return JobStarted{}, err
+	}
+	job := s.startCheck(p, keys)
+	return JobStarted{JobID: job.ID(), Total: len(keys)}, nil
+}
+
+// healthKeys resolves the keys (or ids) a health check probes; none given:
+// every key of the provider.
+func (s *Service) healthKeys(ctx context.Context, providerID string, given []string) (*backend.Provider, []string, error) {
+	p, err := s.Provider(providerID)
+	if err != nil {
+		return nil, nil, err
 	}
 	keys, err := s.resolveAll(ctx, p, given)
 	if err != nil {
-		return JobStarted{}, err
+		return nil, nil, err
 	}
 	if len(keys) == 0 {
 		if keys, err = p.Store.KeyNames(ctx); err != nil {
-			return JobStarted{}, err
+			return nil, nil, err
 		}
 	}
+	return p, keys, nil
+}
+
+// startCheck starts the job of a health check.
+func (s *Service) startCheck(p *backend.Provider, keys []string) *jobs.Job {
 	job := s.jobs.Start(jobs.KindHealthCheck, p.Info.ID, len(keys))
 	s.run(job, func(ctx context.Context) (any, error) { return s.check(ctx, job, p, keys), nil })
-	return JobStarted{JobID: job.ID(), Total: len(keys)}, nil
+	return job
 }
 
 // check probes the keys the pool knows and applies each verdict.

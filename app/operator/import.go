@@ -36,15 +36,23 @@ type ImportReport struct {
 	Duplicates int64               `json:"duplicates"`
 	Invalid    []keyimport.Invalid `json:"invalid"`
 	Skipped    int                 `json:"skipped"`
+	// The original project's names: the entries read (blank lines and
+	// comments aside), those stored, and those stored already.
+	Total    int   `json:"total"`
+	Added    int64 `json:"added"`
+	Existing int64 `json:"existing"`
 }
 
 // ParseImport reads an import by its content type, after checking its
 // size against MAX_IMPORT_BYTES:
 //   - JSON: {"keys":[…]} (strings or {"api_key","username","expires_at"}),
-//     a bare array of the same, or {"text":"…"};
+//     a bare array of the same, {"text":"…"} or the original's
+//     {"content":"…"}, or the original's {"accounts":[…]} (lines with the
+//     key last, or {"api_key","username"|"email"});
 //   - multipart/form-data: a "file" part (or else a "text" field), and a
 //     "provider" field;
-//   - anything else: plain text, one key a line, or ollama.txt lines.
+//   - anything else: plain text, one key a line, or ollama.txt lines (a
+//     JSON object without a content type, or sent as a form, reads as JSON).
 func (s *Service) ParseImport(in Import) (ImportBody, error) {
 	if limit := s.cfg.MaxImportBytes; limit > 0 && len(in.Body) > limit {
 		return ImportBody{}, refuse(KindTooLarge, "the import body is %d bytes; the limit is %d (MAX_IMPORT_BYTES)", len(in.Body), limit)
@@ -55,6 +63,12 @@ func (s *Service) ParseImport(in Import) (ImportBody, error) {
 		return readJSONImport(in.Body)
 	case "multipart/form-data":
 		return readMultipartImport(params["boundary"], in.Body)
+	case "", "application/x-www-form-urlencoded":
+		// The original's routes took JSON whatever the header said (curl -d
+		// sends this one): an object is read as JSON, anything else as text.
+		if trimmed := bytes.TrimSpace(in.Body); len(trimmed) > 0 && trimmed[0] == '{' {
+			return readJSONImport(in.Body)
+		}
 	}
 	return ImportBody{Keys: keyimport.Text(string(in.Body))}, nil
 }
@@ -69,7 +83,9 @@ func readJSONImport(body []byte) (ImportBody, error) {
 	}
 	var in struct {
 		Text     *string           `json:"text"`
+		Content  *string           `json:"content"`
 		Keys     []json.RawMessage `json:"keys"`
+		Accounts []json.RawMessage `json:"accounts"`
 		Provider string            `json:"provider"`
 	}
 	if err := json.Unmarshal(body, &in); err != nil {
@@ -78,10 +94,14 @@ func readJSONImport(body []byte) (ImportBody, error) {
 	switch {
 	case in.Keys != nil:
 		return ImportBody{Provider: in.Provider, Keys: keyimport.JSON(in.Keys)}, nil
+	case in.Accounts != nil:
+		return ImportBody{Provider: in.Provider, Keys: keyimport.Accounts(in.Accounts)}, nil
 	case in.Text != nil:
 		return ImportBody{Provider: in.Provider, Keys: keyimport.Text(*in.Text)}, nil
+	case in.Content != nil:
+		return ImportBody{Provider: in.Provider, Keys: keyimport.Text(*in.Content)}, nil
 	}
-	return ImportBody{}, invalid("keys", `the JSON body needs "keys" (an array) or "text" (keys one a line)`)
+	return ImportBody{}, invalid("keys", `the JSON body needs "keys" (an array), "accounts" (an array) or "text" or "content" (keys one a line)`)
 }
 
 // readMultipartImport takes the "file" part (or else a "text" field) and
@@ -193,8 +213,10 @@ func (s *Service) storeKeys(ctx context.Context, p *backend.Provider, parsed key
 		return ImportReport{}, err
 	}
 	p.Pool.Add(rows) // the new keys, here and on the other instances; nothing read back
-	report := ImportReport{Imported: inserted, Duplicates: int64(parsed.Duplicates) + int64(len(rows)) - inserted,
-		Invalid: parsed.Invalid, Skipped: parsed.Skipped}
+	existing := int64(len(rows)) - inserted
+	report := ImportReport{Imported: inserted, Duplicates: int64(parsed.Duplicates) + existing,
+		Invalid: parsed.Invalid, Skipped: parsed.Skipped, Added: inserted, Existing: existing,
+		Total: len(parsed.Items) + len(parsed.Invalid) + parsed.Duplicates}
 	s.log.Info("operator: keys imported", "provider", p.Info.ID, "imported", report.Imported,
 		"duplicates", report.Duplicates, "invalid", len(report.Invalid))
 	return report, nil

@@ -79,6 +79,10 @@ func TestParseImport(t *testing.T) {
 		{"JSON bare array cut short", "application/json", `["sk-a-0123456789",`, "", 0, 0, 0, 400, "malformed JSON"},
 		{"JSON not an object", "application/json", `42`, "", 0, 0, 0, 400, "malformed JSON"},
 		{"too large", "text/plain", strings.Repeat("k", 1001), "", 0, 0, 0, 413, "MAX_IMPORT_BYTES"},
+		{"original's content", "application/json", `{"content":"a@x----p----s----sk-a-0123456789\nsk-b-0123456789","provider":"openrouter"}`, "openrouter", 2, 0, 0, 0, ""},
+		{"original's content as curl -d sends it", "application/x-www-form-urlencoded", `{"content":"sk-a-0123456789"}`, "", 1, 0, 0, 0, ""},
+		{"original's content without a type", "", ` {"content":"sk-a-0123456789"}`, "", 1, 0, 0, 0, ""},
+		{"original's accounts", "application/json", `{"accounts":["u@x----p----s----aid----sk-a-0123456789",{"api_key":"sk-b-0123456789","email":"e"},"a----b"]}`, "", 2, 1, 0, 0, ""},
 	}
 	kinds := map[int]Kind{400: KindInvalid, 413: KindTooLarge}
 	s := New(Config{MaxImportBytes: 1000}, nil, nil)

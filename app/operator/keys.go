@@ -26,6 +26,9 @@ type KeyView struct {
 	ConsecutiveFailures int        `json:"consecutive_failures"`
 	CoolingDownUntil    *time.Time `json:"cooling_down_until"`
 	Stats               KeyUsage   `json:"stats"`
+	// Secret is the whole key, never encoded: for a face to show when the
+	// admin asks to reveal it.
+	Secret string `json:"-"`
 }
 
 // KeyUsage is a key's request counts.
@@ -55,7 +58,7 @@ func (s *Service) view(p *backend.Provider, r store.KeyRow) KeyView {
 		FailedUntil: st.FailedUntil, DisabledUntil: st.DisabledUntil, ExpiresAt: st.ExpiresAt, CreatedAt: r.CreatedAt,
 		ConsecutiveFailures: st.ConsecutiveFailures, CoolingDownUntil: cooling,
 		Stats: KeyUsage{TotalRequests: r.TotalRequests, SuccessCount: r.SuccessCount, FailureCount: r.FailureCount,
-			SuccessRate: r.SuccessRate, LastUsed: r.LastUsed}}
+			SuccessRate: r.SuccessRate, LastUsed: r.LastUsed}, Secret: r.APIKey}
 }
 
 // current applies the passage of time to a key's state as the pool does

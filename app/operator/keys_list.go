@@ -17,13 +17,17 @@ const StatusCoolingDown = "cooling_down"
 // KeyListQuery is what a listing of keys asks for, as the caller received
 // it; ListKeys checks it.
 type KeyListQuery struct {
-	Status  string // "", active, failed, disabled, expired, cooling_down
+	Status  string // "" or all, active, failed, disabled, expired, cooling_down
 	Search  string // substring of the key, or of the username in any case
 	Sort    string // created_at (default), status, last_used, requests
 	Order   string // asc | desc; default desc, asc for status
 	Page    string // from 1 (default 1)
 	PerPage string // 1–500 (default 50)
+	All     bool   // every matching key, in pages of MaxPerPage read one after another
 }
+
+// MaxPerPage is the largest page of keys one read returns.
+const MaxPerPage = 500
 
 // KeyList is one page of keys.
 type KeyList struct {
@@ -58,9 +62,12 @@ func (s *Service) ListKeys(ctx context.Context, providerID string, in KeyListQue
 	if err != nil {
 		return KeyList{}, err
 	}
-	perPage, err := Int("per_page", in.PerPage, 50, 1, 500)
+	perPage, err := Int("per_page", in.PerPage, 50, 1, MaxPerPage)
 	if err != nil {
 		return KeyList{}, err
+	}
+	if in.All {
+		page, perPage = 1, MaxPerPage
 	}
 	q, err := keyQuery(in, perPage, (page-1)*perPage)
 	if err != nil {
@@ -69,6 +76,20 @@ func (s *Service) ListKeys(ctx context.Context, providerID string, in KeyListQue
 	rows, total, err := s.page(ctx, p, q)
 	if err != nil {
 		return KeyList{}, err
+	}
+	for in.All && len(rows) == q.Offset+q.Limit && int64(len(rows)) < total {
+		q.Offset += q.Limit
+		more, _, err := s.page(ctx, p, q)
+		if err != nil {
+			return KeyList{}, err
+		}
+		if len(more) == 0 {
+			break
+		}
+		rows = append(rows, more...)
+	}
+	if in.All {
+		perPage = len(rows)
 	}
 	out := KeyList{Provider: p.Info.ID, Page: page, PerPage: perPage, Total: total, Keys: make([]KeyView, len(rows))}
 	for i, r := range rows {
@@ -93,6 +114,9 @@ func Int(field, v string, def, lo, hi int) (int, error) {
 // keyQuery checks the listing's filters and order.
 func keyQuery(in KeyListQuery, limit, offset int) (store.KeyQuery, error) {
 	q := store.KeyQuery{Status: in.Status, Search: in.Search, Sort: in.Sort, Limit: limit, Offset: offset}
+	if q.Status == "all" { // the original's word for no filter
+		q.Status = ""
+	}
 	if q.Sort == "" {
 		q.Sort = "created_at"
 	}

@@ -102,3 +102,14 @@ func (s *Service) ClearCache(ctx context.Context, providerID string) (int, error
 	s.log.Info("response cache cleared", "provider", p.Info.ID, "cleared", n)
 	return n, nil
 }
+
+// ProviderIDs lists the enabled providers' ids, in their usual order.
+func (s *Service) ProviderIDs() []string {
+	var out []string
+	for _, id := range knownProviders {
+		if _, ok := s.providers[id]; ok {
+			out = append(out, id)
+		}
+	}
+	return out
+}

@@ -2,6 +2,8 @@ package operator
 
 import (
 	"context"
+	"math"
+	"sort"
 	"time"
 
 	"github.com/keypool/keypool/app/backend"
@@ -22,8 +24,12 @@ type PublicFigures struct {
 	Keys             PublicKeys        `json:"keys"`
 	Hourly           []store.HourPoint `json:"hourly"`
 	Models           []PublicModel     `json:"models"`
+	RecentModels     []PublicModel     `json:"recent_models"` // the top 3 of the last 24 hours
 	UpdatedAt        *time.Time        `json:"updated_at"`
 }
+
+// RecentTopModels is how many models of the last 24 hours the figures list.
+const RecentTopModels = 3
 
 // PublicKeys are the key counts anyone may see.
 type PublicKeys struct {
@@ -36,6 +42,8 @@ type PublicKeys struct {
 type PublicModel struct {
 	Model       string     `json:"model"`
 	Requests    int64      `json:"requests"`
+	Success     int64      `json:"success"`
+	Failure     int64      `json:"failure"`
 	SuccessRate float64    `json:"success_rate"`
 	Tokens      int64      `json:"tokens"` // prompt + completion
 	LastUsed    *time.Time `json:"last_used"`
@@ -80,8 +88,36 @@ func (s *Service) loadPublic(ctx context.Context, p *backend.Provider) (*PublicF
 		CompletionTokens: t.CompletionTokens, UpdatedAt: t.UpdatedAt, Hourly: hourly, Models: []PublicModel{},
 		Keys: PublicKeys{Total: counts.Total, Active: counts.Active, Failed: counts.Failed}}
 	for _, m := range models {
-		out.Models = append(out.Models, PublicModel{Model: m.Model, Requests: m.TotalRequests, SuccessRate: m.SuccessRate,
-			Tokens: m.PromptTokens + m.CompletionTokens, LastUsed: m.LastUsed})
+		out.Models = append(out.Models, PublicModel{Model: m.Model, Requests: m.TotalRequests, Success: m.SuccessCount,
+			Failure: m.FailureCount, SuccessRate: m.SuccessRate, Tokens: m.PromptTokens + m.CompletionTokens, LastUsed: m.LastUsed})
+	}
+	if out.RecentModels, err = s.recentModels(ctx, p, models); err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// recentModels ranks the top models by their requests of the last 24
+// hours (one hourly read each, once per PUBLIC_STATS_TTL), the busiest
+// RecentTopModels of those used in that time. A model outside the
+// all-time top is not ranked.
+func (s *Service) recentModels(ctx context.Context, p *backend.Provider, top []store.ModelRow) ([]PublicModel, error) {
+	out := []PublicModel{}
+	for _, m := range top {
+		series, err := s.hourly(ctx, p, 24, m.Model)
+		if err != nil {
+			return nil, err
+		}
+		pm := PublicModel{Model: m.Model, LastUsed: m.LastUsed}
+		for _, h := range series {
+			pm.Requests, pm.Success, pm.Failure = pm.Requests+h.Requests, pm.Success+h.Success, pm.Failure+h.Failure
+			pm.Tokens += h.PromptTokens + h.CompletionTokens
+		}
+		if pm.Requests > 0 {
+			pm.SuccessRate = math.Round(10000*float64(pm.Success)/float64(pm.Requests)) / 100
+			out = append(out, pm)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Requests > out[j].Requests })
+	return out[:min(len(out), RecentTopModels)], nil
 }

@@ -113,11 +113,14 @@ func TestPublicFiguresBurstIsOneQuerySet(t *testing.T) {
 			time.Sleep(300 * time.Millisecond) // let the rest of the burst pile up behind the load
 			close(e.reader.gate)
 			done.Wait()
-			if g, m, h := e.reader.global.Load(), e.reader.models.Load(), e.reader.hourly.Load(); g != 1 || m != 1 || h != 1 {
-				t.Fatalf("%d viewers ran %d GlobalStats, %d TopModels, %d HourlySeries; want 1 each", n, g, m, h)
+			// The set: totals, top models, the 24 hours, and the 24 hours of
+			// each top model (one here) for the recent top models.
+			if g, m, h := e.reader.global.Load(), e.reader.models.Load(), e.reader.hourly.Load(); g != 1 || m != 1 || h != 2 {
+				t.Fatalf("%d viewers ran %d GlobalStats, %d TopModels, %d HourlySeries; want 1, 1, 2", n, g, m, h)
 			}
 			for i, f := range got {
-				if f != got[0] || f == nil || f.TotalRequests != 7 || len(f.Hourly) != 24 {
+				if f != got[0] || f == nil || f.TotalRequests != 7 || len(f.Hourly) != 24 ||
+					len(f.RecentModels) != 1 || f.RecentModels[0].Requests != 7 {
 					t.Fatalf("viewer %d: %+v (first: %+v)", i, f, got[0])
 				}
 			}

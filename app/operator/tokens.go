@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/keypool/keypool/app/redact"
 	"github.com/keypool/keypool/app/store"
 	"github.com/keypool/keypool/app/tokens"
 	"github.com/keypool/keypool/models"
@@ -136,5 +137,42 @@ func (s *Service) DeleteTokens(ctx context.Context, providerID, name, id string)
 		return 0, err
 	}
 	s.log.Info("operator: client tokens deleted", "provider", p.Info.ID, "deleted", n)
+	return n, nil
+}
+
+// DeleteToken deletes the client token given as its plaintext (found by
+// its digest, or as stored by the original project) or as its id, and
+// reloads the token set; NotFound when none matches.
+func (s *Service) DeleteToken(ctx context.Context, providerID, given string) (int64, error) {
+	p, err := s.Provider(providerID)
+	if err != nil {
+		return 0, err
+	}
+	given = strings.TrimSpace(given)
+	if given == "" {
+		return 0, invalid("token", `send {"token":"…"} (the token or its id)`)
+	}
+	infos, err := p.Store.TokenInfos(ctx)
+	if err != nil {
+		return 0, err
+	}
+	digest := tokens.Digest(given)
+	var match []string
+	for _, t := range infos {
+		if t.Token == digest || t.Token == given || tokenID(t.Token) == given {
+			match = append(match, t.Token)
+		}
+	}
+	if len(match) == 0 {
+		return 0, refuse(KindNotFound, "no client token %s", redact.Key(given))
+	}
+	n, err := p.Store.DeleteTokens(ctx, match)
+	if err != nil {
+		return 0, err
+	}
+	if err := p.ReloadTokens(ctx); err != nil {
+		return 0, err
+	}
+	s.log.Info("operator: client token deleted", "provider", p.Info.ID, "deleted", n)
 	return n, nil
 }

@@ -18,12 +18,18 @@ func (s *Service) StartValidatedImport(ctx context.Context, providerID string, i
 	if err != nil {
 		return JobStarted{}, err
 	}
+	job := s.startValidation(p, parsed)
+	return JobStarted{JobID: job.ID(), Total: job.Summary().Total}, nil
+}
+
+// startValidation starts the job of a validated import.
+func (s *Service) startValidation(p *backend.Provider, parsed keyimport.Result) *jobs.Job {
 	job := s.jobs.Start(jobs.KindImportValidation, p.Info.ID, len(parsed.Items)+len(parsed.Invalid))
 	for _, bad := range parsed.Invalid {
 		job.Add(jobs.Line{Line: bad.Line, Result: jobs.ResultInvalid, Reason: bad.Reason})
 	}
 	s.run(job, func(ctx context.Context) (any, error) { return s.validate(ctx, job, p, parsed) })
-	return JobStarted{JobID: job.ID(), Total: job.Summary().Total}, nil
+	return job
 }
 
 // validate probes every parsed key and stores the valid ones (rate
