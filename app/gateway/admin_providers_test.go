@@ -27,8 +27,8 @@ func (e *testEnv) providers() map[string]providerJSON {
 	return m
 }
 
-// TestAdminProviderSwitch: a provider switched off answers 404
-// provider_disabled on its client routes, stays off across a restart, and
+// TestAdminProviderSwitch: a provider switched off answers 503
+// "… is disabled by administrator" on its client routes, stays off across a restart, and
 // serves again once switched on. Its admin routes keep working meanwhile.
 func TestAdminProviderSwitch(t *testing.T) {
 	t.Parallel()
@@ -40,7 +40,8 @@ func TestAdminProviderSwitch(t *testing.T) {
 		chat := func(provider, token string, want int) {
 			t.Helper()
 			status, body, _ := e.do("POST", chatPath(provider), token, chatBody(false))
-			if status != want || (want == http.StatusNotFound && !strings.Contains(string(body), `"provider_disabled"`)) {
+			off := strings.Contains(string(body), `"code":"provider_disabled"`) && strings.Contains(string(body), "is disabled by administrator")
+			if status != want || (want == http.StatusServiceUnavailable && !off) {
 				t.Fatalf("%s chat: %d %s, want %d", provider, status, body, want)
 			}
 		}
@@ -55,7 +56,7 @@ func TestAdminProviderSwitch(t *testing.T) {
 		if err := json.Unmarshal(e.call("POST", "/admin/providers/openrouter/disable", nil, 200, ""), &off); err != nil || off.Enabled || off.ID != "openrouter" {
 			t.Fatalf("disable: %+v, %v", off, err)
 		}
-		chat("openrouter", orToken, 404)
+		chat("openrouter", orToken, 503)
 		chat("ollama", olToken, 200) // the other provider is untouched
 		if l := e.listKeys("provider=openrouter"); l.Total != 1 {
 			t.Fatalf("admin list of a switched-off provider: %+v", l)
@@ -63,7 +64,7 @@ func TestAdminProviderSwitch(t *testing.T) {
 
 		e.stop()
 		e.start()
-		chat("openrouter", orToken, 404)
+		chat("openrouter", orToken, 503)
 		if p := e.providers()["openrouter"]; p.Enabled || !p.Configured {
 			t.Fatalf("after restart: %+v", p)
 		}
@@ -71,7 +72,7 @@ func TestAdminProviderSwitch(t *testing.T) {
 		chat("openrouter", orToken, 200)
 		e.call("POST", "/admin/providers/bogus/enable", nil, 400, "unknown provider")
 		e.call("POST", "/admin/providers/ollama/disable?provider=openrouter", nil, 200, "") // the path names the provider
-		chat("ollama", olToken, 404)
+		chat("ollama", olToken, 503)
 	})
 }
 

@@ -86,7 +86,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		!strings.Contains(sw, "OpenRouter (off)") {
 		t.Errorf("after switching off: toast %q, header switch %q", toast, sw)
 	}
-	if status, _, _ := e.do("GET", "/openrouter/v1/models", "", nil); status != 404 {
+	if status, body, _ := e.do("GET", "/openrouter/v1/models", "", nil); status != 503 || !strings.Contains(string(body), "OpenRouter is disabled by administrator") {
 		t.Errorf("openrouter switched off: /openrouter/v1/models answered %d", status)
 	}
 	b.page("settings-openrouter-off")

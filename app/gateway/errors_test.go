@@ -26,7 +26,7 @@ func TestBadInput(t *testing.T) {
 		{"wrong token", "POST", "/v1/chat/completions", "sk-kp-nope", chatBody(false), 401, "invalid_api_key"},
 		{"unknown path", "GET", "/v1/nothing-here", token, nil, 404, "not_found"},
 		{"unknown root path", "GET", "/wp-login.php", "", nil, 404, "not_found"},
-		{"disabled provider", "POST", "/openrouter/v1/chat/completions", token, chatBody(false), 404, "not_found"},
+		{"disabled provider", "POST", "/openrouter/v1/chat/completions", token, chatBody(false), 503, "provider_disabled"},
 		{"wrong method", "GET", "/v1/chat/completions", token, nil, 404, "not_found"},
 	}
 	for _, tt := range tests {

@@ -62,9 +62,11 @@ func errBadBody(msg string) *Error {
 	return &Error{Status: fiber.StatusBadRequest, Type: "invalid_request_error", Code: "invalid_json", Message: msg}
 }
 
-func errProviderOff(t *Target) *Error {
-	return &Error{Status: fiber.StatusNotFound, Type: "invalid_request_error", Code: "provider_disabled",
-		Message: t.Provider.Label + " is switched off on this gateway"}
+// errProviderOff answers for a provider switched off at runtime or left
+// out by DISABLE_*, as the original did: 503, "… is disabled by administrator".
+func errProviderOff(label string) *Error {
+	return &Error{Status: fiber.StatusServiceUnavailable, Type: "server_error", Code: "provider_disabled",
+		Message: label + " is disabled by administrator"}
 }
 
 func errBroken(msg string) *Error {

@@ -34,12 +34,12 @@ const StatusClientClosed = 499
 func (p *Proxy) forward(c *fiber.Ctx, t *Target, rt route) error {
 	start := time.Now()
 	if !t.Provider.Enabled() {
-		return errProviderOff(t)
+		return errProviderOff(t.Provider.Label)
 	}
 	var err error
 	tok, ok := t.Tokens.Lookup(bearer(c))
-	if !ok {
-		return errBadToken()
+	if !ok && !p.openWithoutToken(c, rt) {
+		return errToken(t.Tokens, bearer(c))
 	}
 	if tok.Limited() {
 		if e := p.limitToken(c, t, tok); e != nil {

@@ -57,6 +57,9 @@ type Config struct {
 	Cache Cache
 	// CacheAll caches requests with a temperature above 0 too (CACHE_ALL).
 	CacheAll bool
+	// ModelsRequireToken closes the model lists ({prefix}/models,
+	// /api/tags) to callers without a client token (MODELS_REQUIRE_TOKEN).
+	ModelsRequireToken bool
 }
 
 // Proxy forwards client requests to upstream providers.

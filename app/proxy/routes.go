@@ -1,22 +1,39 @@
 package proxy
 
-import "github.com/gofiber/fiber/v2"
+import (
+	"github.com/gofiber/fiber/v2"
 
-// Routes registers the client routes of the enabled providers; a nil
-// target (disabled provider) registers nothing, so its paths are 404.
+	"github.com/keypool/keypool/app/provider"
+)
+
+// Routes registers the client routes of both providers. A nil target is a
+// provider left out by DISABLE_*: its prefixes answer 503 "… is disabled by
+// administrator", as a provider switched off at runtime does, rather than
+// 404, so clients learn why.
 //
 //	Ollama:     /v1/…  and /ollama/v1/…      → OLLAMA_BASE_URL/v1/…
 //	            /api/… and /ollama/api/…     → OLLAMA_BASE_URL/api/… (Ollama's native API)
 //	OpenRouter: /openrouter/v1/…             → OPENROUTER_BASE_URL/v1/…
+//
+// Routes of the gateway's own under /api (GET /api/test-templates) must be
+// registered before, or a disabled Ollama answers them too.
 func (p *Proxy) Routes(r fiber.Router, ollama, openrouter *Target) {
 	if ollama != nil {
 		p.mount(r, "/v1", ollama)
 		p.mount(r, "/ollama/v1", ollama)
 		p.mountNative(r, "/api", ollama)
 		p.mountNative(r, "/ollama/api", ollama)
+	} else {
+		label := provider.New(provider.Ollama, "").Label
+		r.Use("/v1", disabled(label, false))
+		r.Use("/ollama/api", disabled(label, true))
+		r.Use("/ollama", disabled(label, false))
+		r.Use("/api", disabled(label, true))
 	}
 	if openrouter != nil {
 		p.mount(r, "/openrouter/v1", openrouter)
+	} else {
+		r.Use("/openrouter", disabled(provider.New(provider.OpenRouter, "").Label, false))
 	}
 }
 
@@ -34,8 +51,8 @@ func (p *Proxy) mountNative(r fiber.Router, prefix string, t *Target) {
 		r.Post(prefix+"/"+name, p.nativeHandler(t, "/api/"+name))
 	}
 	r.Get(prefix+"/tags", p.tags(t))
-	r.Get(prefix+"/version", version)
-	r.Get(prefix+"/ps", runningModels)
+	r.Get(prefix+"/version", whenEnabled(t, version))
+	r.Get(prefix+"/ps", whenEnabled(t, runningModels))
 }
 
 // route is one upstream endpoint as forward sees it.
@@ -43,10 +60,11 @@ type route struct {
 	url    string
 	native bool // Ollama's native API: streams unless "stream": false, NDJSON, {"error":"…"}
 	cached bool // a chat route: non-stream answers go through the response cache
+	models bool // a model list: open without a token unless MODELS_REQUIRE_TOKEN
 }
 
 func (p *Proxy) handler(t *Target, path string) fiber.Handler {
-	rt := route{url: t.Provider.BaseURL + path, cached: cachedRoute(path)}
+	rt := route{url: t.Provider.BaseURL + path, cached: cachedRoute(path), models: path == "/v1/models"}
 	return func(c *fiber.Ctx) error { return p.forward(c, t, rt) }
 }
 
@@ -54,4 +72,33 @@ func (p *Proxy) handler(t *Target, path string) fiber.Handler {
 func (p *Proxy) nativeHandler(t *Target, path string) fiber.Handler {
 	rt := route{url: t.Provider.BaseURL + path, native: true, cached: cachedRoute(path)}
 	return func(c *fiber.Ctx) error { return nativeError(c, p.forward(c, t, rt)) }
+}
+
+// openWithoutToken reports whether a request that carries no valid token
+// may still be served: a model list, asked with no Authorization at all,
+// as the original answered it (model pickers list models before a token
+// is entered). A token that is sent is always checked.
+func (p *Proxy) openWithoutToken(c *fiber.Ctx, rt route) bool {
+	return rt.models && !p.cfg.ModelsRequireToken && len(c.Request().Header.Peek(fiber.HeaderAuthorization)) == 0
+}
+
+// disabled answers every request under a provider's prefix while
+// DISABLE_* leaves it out; native: in Ollama's {"error":"…"} shape.
+func disabled(label string, native bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if native {
+			return nativeError(c, errProviderOff(label))
+		}
+		return errProviderOff(label)
+	}
+}
+
+// whenEnabled answers with h while the target's provider is switched on.
+func whenEnabled(t *Target, h fiber.Handler) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if !t.Provider.Enabled() {
+			return nativeError(c, errProviderOff(t.Provider.Label))
+		}
+		return h(c)
+	}
 }

@@ -32,10 +32,10 @@ type tagsCache struct {
 func (p *Proxy) tags(t *Target) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if !t.Provider.Enabled() {
-			return nativeError(c, errProviderOff(t))
+			return nativeError(c, errProviderOff(t.Provider.Label))
 		}
-		if _, ok := t.Tokens.Check(bearer(c)); !ok {
-			return nativeError(c, errBadToken())
+		if _, ok := t.Tokens.Check(bearer(c)); !ok && !p.openWithoutToken(c, route{models: true}) {
+			return nativeError(c, errToken(t.Tokens, bearer(c)))
 		}
 		body, err := p.modelList(c.UserContext(), t)
 		if err != nil {
