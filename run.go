@@ -78,7 +78,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 				cfg.DataDir, admin.TokenFile, token)
 		}
 	}
-	g, err := gateway.New(ctx, cfg, log, gateway.Options{})
+	g, err := gateway.New(ctx, cfg, log, gateway.Options{Version: version})
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/keypool/keypool/app/config"
 	"github.com/keypool/keypool/app/metrics"
 	"github.com/keypool/keypool/app/operator"
+	"github.com/keypool/keypool/app/playground"
 	"github.com/keypool/keypool/app/provider"
 	"github.com/keypool/keypool/app/proxy"
 	"github.com/keypool/keypool/app/respcache"
@@ -41,7 +42,10 @@ type Gateway struct {
 	ops       *operator.Service // the operator's actions, under both faces:
 	api       *admin.Handler    // the admin JSON API
 	pages     *web.Handler      // dashboard and public pages
-	deployID  string            // deploymentID, once read
+	templates *playground.Handler
+	version   string    // reported by /health
+	started   time.Time // /health's uptime counts from here
+	deployID  string    // deploymentID, once read
 	conns     *connTracker
 	lnMu      sync.Mutex
 	listeners []net.Listener
@@ -62,6 +66,7 @@ type Gateway struct {
 // Options are what a caller may set beyond the configuration.
 type Options struct {
 	Recorder stats.Recorder // nil: the statistics aggregator (unless STATS_ENABLED=false)
+	Version  string         // the build's version, for /health; empty: "dev"
 }
 
 // New opens the database, migrates it, loads keys and tokens and builds the
@@ -71,7 +76,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if err != nil {
 		return nil, err
 	}
-	g := &Gateway{cfg: cfg, log: log, db: db, providers: map[string]*backend.Provider{}}
+	g := &Gateway{cfg: cfg, log: log, db: db, providers: map[string]*backend.Provider{}, version: opts.Version, started: time.Now()}
+	if g.version == "" {
+		g.version = "dev"
+	}
 	if err := g.build(ctx, opts); err != nil {
 		db.Close()
 		g.limits.close()
@@ -150,11 +158,16 @@ func (g *Gateway) build(ctx context.Context, opts Options) error {
 		Limiter:           g.limits.limiter,
 		Cache:             g.cache,
 		CacheAll:          g.cfg.CacheAll,
+
+		ModelsRequireToken: g.cfg.ModelsRequireToken,
 	}, rec, g.log)
 	g.goBackground(func() { g.proxy.Run(bgCtx) })
 	g.goBackground(func() { g.releaseMemory(bgCtx) })
 
 	if err := g.buildHandlers(ctx, enabled[0]); err != nil {
+		return err
+	}
+	if g.templates, err = playground.New(); err != nil {
 		return err
 	}
 	g.watch = clientwatch.New(clientwatch.DefaultInterval)

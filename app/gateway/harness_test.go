@@ -187,8 +187,13 @@ func healthAt(t testing.TB, base string) healthReport {
 
 type healthReport struct {
 	Status    string
+	Service   string
+	Version   string
 	Database  string
+	Timestamp string
+	Uptime    float64
 	Providers map[string]struct {
+		Enabled, Configured                      bool
 		Total, Active, Failed, Disabled, Expired int
 		CoolingDown                              int `json:"cooling_down"`
 		Available                                int

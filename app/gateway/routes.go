@@ -9,8 +9,10 @@ import (
 // routes registers every route of the gateway, top to bottom.
 func (g *Gateway) routes(ollama, openrouter *proxy.Target) {
 	app := g.app
+	app.Use(g.cors()) // client routes, /health, /admin: CORS_ORIGINS and their preflights
 	app.Get("/health", g.health)
 	app.Get("/metrics", g.serveMetrics)
+	g.templates.Routes(app) // GET /api/test-templates: before /api, which is Ollama's
 
 	if g.cfg.EnableRateLimit {
 		app.Use(g.limitIPs) // client routes only: /v1, /ollama, /openrouter, /api

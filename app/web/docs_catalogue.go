@@ -111,7 +111,7 @@ func finish(docs []routeDoc, section, auth, prefix, aliasOf string) []routeDoc {
 
 var publicDocs = []routeDoc{
 	{Method: "GET", Path: "/health", Section: "public", Auth: "none",
-		Text:    `{"status":"ok","database":"ok","providers":{…key counts…}}; 503 when the database does not answer.`,
+		Text:    `{"status":"ok","service":"keypool","version":…,"database":"ok","providers":{"ollama":{"enabled":true,"configured":true,…key counts…}},"timestamp":…,"uptime":…}; 503 when the database does not answer.`,
 		Example: `curl {base}/health`},
 	{Method: "GET", Path: "/metrics", Section: "public", Auth: "METRICS_TOKEN when set",
 		Text:    "Prometheus metrics.",
@@ -119,6 +119,9 @@ var publicDocs = []routeDoc{
 	{Method: "GET", Path: "/admin/public-stats", Section: "public", Auth: "none",
 		Text:    "The public statistics as JSON: totals, key counts, the last 24 hours, the top 10 models. No key, token or user name; cached PUBLIC_STATS_TTL. ?provider=",
 		Example: `curl '{base}/admin/public-stats?provider=ollama'`},
+	{Method: "GET", Path: "/api/test-templates", Section: "public", Auth: "none",
+		Text:    "Ready-made prompts for trying the pool: {templates:[{id, label, description, systemPrompt, userMessage, temperature, stream}]}. No model named: pick one from the live list.",
+		Example: `curl {base}/api/test-templates`},
 	{Method: "GET", Path: "/stats", Section: "public", Auth: "none",
 		Text: "The public statistics page (?provider=).", Example: `curl '{base}/stats?provider=ollama'`},
 	{Method: "GET", Path: "/api-docs", Section: "public", Auth: "none", Text: "This page.", Example: `curl {base}/api-docs`},
