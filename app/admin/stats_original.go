@@ -108,8 +108,11 @@ type publicHour struct {
 	Failure  int64  `json:"failure"`
 }
 
-func publicOf(f *operator.PublicFigures, now time.Time) publicAnswer {
-	out := publicAnswer{PublicFigures: f, Storage: storage, Timestamp: now.UTC(),
+// publicOf answers the figures as read at f.LoadedAt, so that every caller
+// served the same figures gets the same answer.
+func publicOf(f *operator.PublicFigures) publicAnswer {
+	now := f.LoadedAt
+	out := publicAnswer{PublicFigures: f, Storage: storage, Timestamp: now,
 		Global: publicGlobal{TotalRequests: f.TotalRequests, SuccessCount: f.SuccessCount, FailureCount: f.FailureCount,
 			SuccessRate: rate(f.SuccessCount, f.TotalRequests), LastUpdated: f.UpdatedAt, TotalAPIKeys: f.Keys.Total,
 			ActiveKeys: f.Keys.Active, FailedKeys: f.Keys.Total - f.Keys.Active, Storage: storage},

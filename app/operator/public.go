@@ -26,6 +26,7 @@ type PublicFigures struct {
 	Models           []PublicModel     `json:"models"`
 	RecentModels     []PublicModel     `json:"recent_models"` // the top 3 of the last 24 hours
 	UpdatedAt        *time.Time        `json:"updated_at"`
+	LoadedAt         time.Time         `json:"-"` // when these figures were read: the same for every caller they are served to
 }
 
 // RecentTopModels is how many models of the last 24 hours the figures list.
@@ -85,7 +86,7 @@ func (s *Service) loadPublic(ctx context.Context, p *backend.Provider) (*PublicF
 	counts := p.Pool.Counts()
 	out := &PublicFigures{Provider: p.Info.ID, TotalRequests: t.TotalRequests, SuccessCount: t.SuccessCount,
 		FailureCount: t.FailureCount, SuccessRate: t.SuccessRate, PromptTokens: t.PromptTokens,
-		CompletionTokens: t.CompletionTokens, UpdatedAt: t.UpdatedAt, Hourly: hourly, Models: []PublicModel{},
+		CompletionTokens: t.CompletionTokens, UpdatedAt: t.UpdatedAt, LoadedAt: s.now().UTC(), Hourly: hourly, Models: []PublicModel{},
 		Keys: PublicKeys{Total: counts.Total, Active: counts.Active, Failed: counts.Failed}}
 	for _, m := range models {
 		out.Models = append(out.Models, PublicModel{Model: m.Model, Requests: m.TotalRequests, Success: m.SuccessCount,
