@@ -51,13 +51,14 @@ func TestCacheRoutes(t *testing.T) {
 		status       int
 		body         string
 	}{
-		{"off", nil, "GET", "/admin/cache/stats", 200, `{"enabled":false,"entries":0,"hits":0,"misses":0,"bytes":0}`},
-		{"off clear", nil, "POST", "/admin/cache/clear", 200, `{"cleared":0}`},
+		{"off", nil, "GET", "/admin/cache/stats", 200, `{"enabled":false,"entries":0,"hits":0,"misses":0,"bytes":0,"totalEntries":0,"byType":{"response":0}}`},
+		{"off clear", nil, "POST", "/admin/cache/clear", 200, `{"cleared":0,"message":"cleared the provider's cache","success":true}`},
 		{"stats", &fakeCache{stats: figures}, "GET", "/admin/cache/stats", 200,
-			`{"enabled":true,"entries":3,"hits":5,"misses":4,"bytes":900}`},
+			`{"enabled":true,"entries":3,"hits":5,"misses":4,"bytes":900,"totalEntries":3,"byType":{"response":3}}`},
 		{"stats of openrouter", &fakeCache{stats: figures}, "GET", "/admin/cache/stats?provider=openrouter", 200,
-			`{"enabled":true,"entries":1,"hits":0,"misses":1,"bytes":10}`},
-		{"clear", &fakeCache{stats: figures}, "POST", "/admin/cache/clear?provider=ollama", 200, `{"cleared":3}`},
+			`{"enabled":true,"entries":1,"hits":0,"misses":1,"bytes":10,"totalEntries":1,"byType":{"response":1}}`},
+		{"clear", &fakeCache{stats: figures}, "POST", "/admin/cache/clear?provider=ollama", 200,
+			`{"cleared":3,"message":"cleared the provider's cache","success":true}`},
 		{"unknown provider", &fakeCache{stats: figures}, "POST", "/admin/cache/clear?provider=bogus", 400,
 			`{"error":"unknown provider \"bogus\": use ollama or openrouter"}`},
 		{"cache down", &fakeCache{err: errors.New("redis: connection refused")}, "GET", "/admin/cache/stats", 503,

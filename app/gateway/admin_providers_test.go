@@ -97,9 +97,9 @@ func TestAdminCache(t *testing.T) {
 		status       int
 		want         string
 	}{
-		{"GET", "/admin/cache/stats", 200, `{"enabled":false,"entries":0,"hits":0,"misses":0,"bytes":0}`},
-		{"GET", "/admin/cache/stats?provider=openrouter", 200, `{"enabled":false,"entries":0,"hits":0,"misses":0,"bytes":0}`},
-		{"POST", "/admin/cache/clear", 200, `{"cleared":0}`},
+		{"GET", "/admin/cache/stats", 200, `{"enabled":false,"entries":0,"hits":0,"misses":0,"bytes":0,"totalEntries":0,"byType":{"response":0}}`},
+		{"GET", "/admin/cache/stats?provider=openrouter", 200, `{"enabled":false,"entries":0,"hits":0,"misses":0,"bytes":0,"totalEntries":0,"byType":{"response":0}}`},
+		{"POST", "/admin/cache/clear", 200, `{"cleared":0,"message":"cleared the provider's cache","success":true}`},
 		{"GET", "/admin/cache/stats?provider=bogus", 400, `{"error":"unknown provider \"bogus\": use ollama or openrouter"}`},
 		{"POST", "/admin/cache/clear?provider=bogus", 400, `{"error":"unknown provider \"bogus\": use ollama or openrouter"}`},
 	}

@@ -412,3 +412,22 @@ func TestCompatAdminStats(t *testing.T) {
 		t.Errorf("public-stats of an unknown provider: %d", status)
 	}
 }
+
+// TestCompatAdminCache: the cache routes in the original's fields, its
+// {pattern?, scope?} body taken.
+func TestCompatAdminCache(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, "sqlite", map[string]string{"CACHE_TTL": "1m"})
+	status, body, _ := e.do("GET", "/admin/cache/stats", adminToken, nil)
+	if status != 200 {
+		t.Fatalf("cache stats: %d %s", status, body)
+	}
+	compatFields(t, "cache stats", body, map[string]string{"totalEntries": "number", "byType": "object", "entries": "number"})
+	for _, body := range []any{map[string]any{"scope": "all"}, map[string]any{"pattern": "stats:"}, map[string]any{}} {
+		status, data, _ := e.do("POST", "/admin/cache/clear", adminToken, body)
+		if status != 200 {
+			t.Fatalf("cache clear %v: %d %s", body, status, data)
+		}
+		compatFields(t, "cache clear", data, map[string]string{"success": "=true", "message": "string", "cleared": "number"})
+	}
+}
