@@ -24,7 +24,7 @@ type Provider struct {
 	Headers map[string]string
 
 	// disabled is the runtime switch (admin API), on top of DISABLE_*:
-	// a provider switched off answers 404 on its client routes.
+	// a provider switched off answers 503 on its client routes.
 	disabled atomic.Bool
 }
 

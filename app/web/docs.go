@@ -125,9 +125,9 @@ func (h *Handler) providerNote(id string) string {
 	p, ok := h.deps.Providers[id]
 	switch {
 	case !ok:
-		return "This provider is not served by this gateway (DISABLE_" + strings.ToUpper(id) + " is set): its routes are absent."
+		return "This provider is not served by this gateway (DISABLE_" + strings.ToUpper(id) + " is set): its routes answer 503 (disabled by administrator)."
 	case !p.Info.Enabled():
-		return p.Info.Label + " is switched off on this gateway: its routes answer 404 until an admin switches it on."
+		return p.Info.Label + " is switched off on this gateway: its routes answer 503 (disabled by administrator) until an admin switches it on."
 	}
 	return ""
 }

@@ -58,7 +58,7 @@ func adminCatalogue() []routeDoc {
 			Example: get("/admin/providers")},
 		{Method: "POST", Path: "/admin/providers/:id/enable", Text: "Switch a provider's client routes on (kept across restarts).",
 			Example: send("POST", "/admin/providers/openrouter/enable", "")},
-		{Method: "POST", Path: "/admin/providers/:id/disable", Text: "Switch a provider's client routes off: they answer 404 until switched on.",
+		{Method: "POST", Path: "/admin/providers/:id/disable", Text: "Switch a provider's client routes off: they answer 503 (disabled by administrator) until switched on.",
 			Example: send("POST", "/admin/providers/openrouter/disable", "")},
 		{Method: "GET", Path: "/admin/cache/stats", Text: "The response cache's figures for ?provider= (entries, bytes, hits, misses).", Example: get("/admin/cache/stats")},
 		{Method: "POST", Path: "/admin/cache/clear", Text: "Empty a provider's response cache (?provider=), on every instance.", Example: send("POST", "/admin/cache/clear", "")},

@@ -72,7 +72,7 @@ func (h *Handler) providerLinksAt(path string, query url.Values, current string)
 		l := components.Link{Label: p.Info.Label, URL: path + "?" + q.Encode(), Current: p.Info.ID == current}
 		if !p.Info.Enabled() {
 			l.Label += " (off)"
-			l.Title = p.Info.Label + " is switched off: its client routes answer 404"
+			l.Title = p.Info.Label + " is switched off: its client routes answer 503 (disabled by administrator)"
 		}
 		links = append(links, l)
 	}

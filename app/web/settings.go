@@ -44,7 +44,7 @@ func (h *Handler) providerSwitch(id string) components.Switch {
 	s := components.Switch{ID: "provider-" + id, Label: p.Info.Label, On: p.Info.Enabled(),
 		Action: "/dashboard/settings/providers/" + id, Note: "On: serves its client routes with upstream " + p.Info.BaseURL + "."}
 	if !s.On {
-		s.Note = "Off: its client routes answer 404 until it is switched on again (kept across restarts)."
+		s.Note = "Off: its client routes answer 503 (disabled by administrator) until it is switched on again (kept across restarts)."
 	}
 	return s
 }

@@ -30,7 +30,7 @@ func (h *Handler) switchProvider(c *fiber.Ctx) error {
 		return err
 	}
 	h.deps.Log.Info("web: provider switched", "provider", id, "enabled", on)
-	msg := p.Info.Label + " is switched off: its client routes answer 404."
+	msg := p.Info.Label + " is switched off: its client routes answer 503 (disabled by administrator)."
 	if on {
 		msg = p.Info.Label + " is switched on."
 	}
