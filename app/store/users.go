@@ -22,9 +22,12 @@ func (s *Store) DeactivatedTokens(ctx context.Context) ([]string, error) {
 	if s.dialect != migrations.Postgres {
 		return nil, nil // the original ran on PostgreSQL only: no users here
 	}
+	// The catalog, not information_schema: that one hides the columns a
+	// role may not read, and a ban must not be skipped for want of a grant
+	// (the read below fails instead, and so does the token load).
 	var columns int64
-	err := s.db.WithContext(ctx).Raw(`SELECT count(*) FROM information_schema.columns
-		WHERE table_schema = current_schema() AND table_name = ? AND column_name IN ('is_active', 'key_token')`,
+	err := s.db.WithContext(ctx).Raw(`SELECT count(*) FROM pg_attribute
+		WHERE attrelid = to_regclass(?) AND attname IN ('is_active', 'key_token') AND NOT attisdropped`,
 		usersTable).Scan(&columns).Error
 	if err != nil {
 		return nil, fmt.Errorf("store: deactivated users: %w", err)
