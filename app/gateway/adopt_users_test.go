@@ -54,6 +54,7 @@ func TestAdoptedDeactivatedUsers(t *testing.T) {
 		{"/v1/models", "tok-orig-banned", http.StatusForbidden},
 		{"/openrouter/v1/chat/completions", "tok-orig-or-banned", http.StatusForbidden},
 		{"/openrouter/v1/models", "tok-orig-or-banned", http.StatusForbidden},
+		{"/api/tags", "tok-orig-banned", http.StatusForbidden}, // Ollama's native shape: {"error":"…"}
 		{"/v1/chat/completions", "tok-orig-active", http.StatusOK},
 		{"/v1/models", "tok-orig-active", http.StatusOK},
 		{"/v1/chat/completions", "tok-orig-unlinked", http.StatusOK},
@@ -72,6 +73,13 @@ func TestAdoptedDeactivatedUsers(t *testing.T) {
 			continue
 		}
 		if status != http.StatusForbidden {
+			continue
+		}
+		if strings.HasPrefix(tt.path, "/api/") {
+			var native struct{ Error string }
+			if err := json.Unmarshal(got, &native); err != nil || !strings.Contains(native.Error, "deactivated") {
+				t.Errorf("%s %s with %s: %s, want Ollama's error saying the user is deactivated", method, tt.path, tt.token, got)
+			}
 			continue
 		}
 		var answer struct {
