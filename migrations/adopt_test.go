@@ -55,15 +55,15 @@ INSERT INTO ollama_api_model_hourly (provider, model, hour, requests, success, f
     VALUES ('ollama', 'gpt-oss:120b', '2025-01-03 10:00:00+00', 5, 4, 1);
 `
 
-// TestUpAdoptsOriginalDatabase starts Keypool's migrations on a database
-// the original project created and checks that its data is kept and
-// readable through the store.
 // digest is the stored form of a plaintext client token (app/tokens.Digest).
 func digest(plain string) string {
 	sum := sha256.Sum256([]byte(plain))
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
+// TestUpAdoptsOriginalDatabase starts Keypool's migrations on a database
+// the original project created and checks that its data is kept and
+// readable through the store.
 func TestUpAdoptsOriginalDatabase(t *testing.T) {
 	t.Parallel()
 	if !slices.Contains(storetest.Dialects(t), migrations.Postgres) {
