@@ -109,7 +109,9 @@ func TestDisabledProviderRoutes(t *testing.T) {
 					t.Errorf("%s, want {\"error\":%q}", body, want)
 				}
 			} else {
-				var got struct{ Error struct{ Message, Code string } }
+				var got struct {
+					Error struct{ Message, Code string }
+				}
 				if err := json.Unmarshal([]byte(body), &got); err != nil || got.Error.Message != want || got.Error.Code != "provider_disabled" {
 					t.Errorf("%s, want message %q, code provider_disabled", body, want)
 				}
