@@ -48,6 +48,8 @@ func TestCORSDefaultOpensClientAndPublicRoutes(t *testing.T) {
 		{"health", "GET", "/health", false, true},
 		{"public stats", "GET", "/admin/public-stats", false, true},
 		{"test templates", "GET", "/api/test-templates", false, true},
+		{"an error answer (401)", "POST", "/v1/chat/completions", false, true},
+		{"a disabled provider's 503", "GET", "/openrouter/v1/models", false, true},
 		{"dashboard preflight", "OPTIONS", "/dashboard", true, false},
 		{"dashboard", "GET", "/dashboard", false, false},
 		{"login", "GET", "/login", false, false},
