@@ -84,7 +84,7 @@ func jsonType(v any) string {
 
 // GET /api/test-templates is the gateway's own, not Ollama's native API:
 // it answers without a token, is never proxied, and still answers with
-// DISABLE_OLLAMA.
+// DISABLE_OLLAMA; so does /api-docs.
 func TestTestTemplatesRoute(t *testing.T) {
 	t.Parallel()
 	for _, env := range []map[string]string{nil, {"DISABLE_OLLAMA": "true"}} {
@@ -107,6 +107,10 @@ func TestTestTemplatesRoute(t *testing.T) {
 		}
 		if n := e.fake.Total().Requests; n != 0 {
 			t.Errorf("%v: the templates reached the upstream %d times", env, n)
+		}
+		// Nor does a disabled Ollama's /api take the pages beside it.
+		if status, body, _ := e.do("GET", "/api-docs", "", nil); status != http.StatusOK {
+			t.Errorf("%v: /api-docs: %d %.200s", env, status, body)
 		}
 	}
 }

@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/keypool/keypool/app/provider"
@@ -25,15 +27,15 @@ func (p *Proxy) Routes(r fiber.Router, ollama, openrouter *Target) {
 		p.mountNative(r, "/ollama/api", ollama)
 	} else {
 		label := provider.New(provider.Ollama, "").Label
-		r.Use("/v1", disabled(label, false))
-		r.Use("/ollama/api", disabled(label, true))
-		r.Use("/ollama", disabled(label, false))
-		r.Use("/api", disabled(label, true))
+		disabled(r, "/v1", label, false)
+		disabled(r, "/ollama/api", label, true)
+		disabled(r, "/ollama", label, false)
+		disabled(r, "/api", label, true)
 	}
 	if openrouter != nil {
 		p.mount(r, "/openrouter/v1", openrouter)
 	} else {
-		r.Use("/openrouter", disabled(provider.New(provider.OpenRouter, "").Label, false))
+		disabled(r, "/openrouter", provider.New(provider.OpenRouter, "").Label, false)
 	}
 }
 
@@ -83,14 +85,19 @@ func (p *Proxy) openWithoutToken(c *fiber.Ctx, rt route) bool {
 }
 
 // disabled answers every request under a provider's prefix while
-// DISABLE_* leaves it out; native: in Ollama's {"error":"…"} shape.
-func disabled(label string, native bool) fiber.Handler {
-	return func(c *fiber.Ctx) error {
+// DISABLE_* leaves it out; native: in Ollama's {"error":"…"} shape. Fiber
+// matches a Use prefix without a segment boundary ("/api" would take
+// "/api-docs"), so the handler checks it.
+func disabled(r fiber.Router, prefix, label string, native bool) {
+	r.Use(prefix, func(c *fiber.Ctx) error {
+		if rest := strings.TrimPrefix(c.Path(), prefix); rest != "" && rest[0] != '/' {
+			return c.Next()
+		}
 		if native {
 			return nativeError(c, errProviderOff(label))
 		}
 		return errProviderOff(label)
-	}
+	})
 }
 
 // whenEnabled answers with h while the target's provider is switched on.

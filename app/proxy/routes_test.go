@@ -122,3 +122,18 @@ func TestDisabledProviderRoutes(t *testing.T) {
 		})
 	}
 }
+
+// A left-out provider's prefixes take only their own paths: /api-docs and
+// /v1x are not Ollama's.
+func TestDisabledPrefixesKeepToTheirSegments(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, envOptions{provider: provider.OpenRouter})
+	for _, path := range []string{"/api-docs", "/apix", "/v1x", "/ollamax"} {
+		if status, body := e.send("GET", path, ""); status != http.StatusNotFound {
+			t.Errorf("GET %s: %d %s, want the router's 404", path, status, body)
+		}
+	}
+	if status, _ := e.send("GET", "/api", ""); status != http.StatusServiceUnavailable {
+		t.Errorf("GET /api: %d, want 503", status)
+	}
+}
