@@ -123,7 +123,7 @@ func (h *Handler) deleteKeys(c *fiber.Ctx) error {
 	switch {
 	case one != "":
 		if err := h.ops.DeleteKey(ctx, p, one); err != nil {
-			return err
+			return notDeleted(c, err)
 		}
 		return c.JSON(deleteAnswer{Success: true, Deleted: 1})
 	case len(many) > 0:
@@ -143,9 +143,19 @@ func (h *Handler) deleteKey(c *fiber.Ctx) error {
 		return errorf(fiber.StatusBadRequest, "the key in the path is not URL-escaped properly: %v", err)
 	}
 	if err := h.ops.DeleteKey(c.UserContext(), c.Query("provider"), key); err != nil {
-		return err
+		return notDeleted(c, err)
 	}
 	return c.JSON(deleteAnswer{Success: true, Deleted: 1})
+}
+
+// notDeleted answers an unknown key 404 with the original's
+// "success":false beside the error; other errors go to the error handler.
+func notDeleted(c *fiber.Ctx, err error) error {
+	if !errors.Is(err, operator.ErrNotFound) {
+		return err
+	}
+	_, msg, _ := Answer(err)
+	return c.Status(fiber.StatusNotFound).JSON(fiber.Map{"error": msg, "success": false, "deleted": 0})
 }
 
 // keyStateRequest is POST /admin/keys/enable and /admin/keys/disable: the

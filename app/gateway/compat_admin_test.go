@@ -129,6 +129,10 @@ func TestCompatAdminKeys(t *testing.T) {
 			200, map[string]string{"success": "=true", "deleted": "=1", "failed": "=1", "total": "=2"}},
 		{"delete in the path", "DELETE", "/admin/api-keys/" + url.PathEscape(c), nil,
 			200, map[string]string{"success": "=true"}},
+		{"delete an unknown key", "DELETE", "/admin/api-keys", map[string]any{"apiKey": a},
+			404, map[string]string{"success": "=false", "error": "string"}},
+		{"delete an unknown key in the path", "DELETE", "/admin/api-keys/" + url.PathEscape(a), nil,
+			404, map[string]string{"success": "=false", "error": "string"}},
 		{"unknown provider", "POST", "/admin/api-keys", map[string]any{"apiKey": a, "provider": "bogus"},
 			400, map[string]string{"error": "string"}},
 	}
