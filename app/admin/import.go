@@ -77,6 +77,7 @@ func (h *Handler) importWithValidation(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	h.logReveal(reveal, res)
 	return c.JSON(validationOf(res, reveal))
 }
 
@@ -117,7 +118,15 @@ func (h *Handler) healthCheck(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	h.logReveal(reveal, res)
 	return c.JSON(healthOf(res, reveal))
+}
+
+// logReveal records that whole keys were shown, as every reveal is.
+func (h *Handler) logReveal(reveal bool, res operator.SyncResult) {
+	if reveal {
+		h.log.Info("admin: whole keys shown", "provider", res.Job.Provider, "job", res.Job.ID, "keys", len(res.Outcomes))
+	}
 }
 
 // syncFlags reads ?async= and ?reveal=.
