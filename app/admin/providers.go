@@ -16,7 +16,7 @@ func (h *Handler) listProviders(c *fiber.Ctx) error {
 func (h *Handler) enableProvider(c *fiber.Ctx) error { return h.switchProvider(c, true) }
 
 // disableProvider is POST /admin/providers/:id/disable: its client routes
-// answer 404 provider_disabled until it is enabled again, across restarts.
+// answer 503 "… is disabled by administrator" until it is enabled again, across restarts.
 func (h *Handler) disableProvider(c *fiber.Ctx) error { return h.switchProvider(c, false) }
 
 func (h *Handler) switchProvider(c *fiber.Ctx, on bool) error {

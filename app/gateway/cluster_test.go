@@ -88,11 +88,11 @@ func TestTwoInstancesShareKeyStates(t *testing.T) {
 			second := e.createToken("ollama")
 			eventually(t, 2*time.Second, "B accepts the new token", func() bool { return try(b, second) == http.StatusOK })
 
-			// Switched off through A, the provider answers 404 on B too.
+			// Switched off through A, the provider answers 503 (disabled by administrator) on B too.
 			if status, body, _ := e.do("POST", "/admin/providers/ollama/disable", adminToken, nil); status != http.StatusOK {
 				t.Fatalf("disable: %d %s", status, body)
 			}
-			eventually(t, 2*time.Second, "B's routes are off", func() bool { return try(b, token) == http.StatusNotFound })
+			eventually(t, 2*time.Second, "B's routes are off", func() bool { return try(b, token) == http.StatusServiceUnavailable })
 			if status, body, _ := e.do("POST", "/admin/providers/ollama/enable", adminToken, nil); status != http.StatusOK {
 				t.Fatalf("enable: %d %s", status, body)
 			}
