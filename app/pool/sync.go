@@ -104,11 +104,21 @@ func (p *Pool) Flush(ctx context.Context) error {
 		return nil
 	}
 	batch := make([]*Key, 0, len(p.pending))
+	index := p.snap.Load().index
 	for k := range p.pending {
-		batch = append(batch, k)
+		// Only the pool's own entry of a key is written. A key removed
+		// from the pool can still be marked by a request that picked it
+		// before, and a Load may since hold a new entry for the same key:
+		// writing the old one too would let the older state win.
+		if index[k.apiKey] == k {
+			batch = append(batch, k)
+		}
 	}
 	clear(p.pending)
 	p.mu.Unlock()
+	if len(batch) == 0 {
+		return nil
+	}
 
 	rows := make([]models.Key, len(batch))
 	for i, k := range batch {
