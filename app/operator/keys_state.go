@@ -42,29 +42,28 @@ func (s *Service) DisableKeys(ctx context.Context, providerID string, given []st
 
 // EnableKey enables one key (or id); NotFound when the pool does not hold it.
 func (s *Service) EnableKey(ctx context.Context, providerID, given string) (KeyView, error) {
-	return one(s.EnableKeys(ctx, providerID, []string{given}))(given)
+	views, err := s.EnableKeys(ctx, providerID, []string{given})
+	return single(views, err, given)
 }
 
 // DisableKey disables one key (or id) for d; NotFound when the pool does
 // not hold it.
 func (s *Service) DisableKey(ctx context.Context, providerID, given string, d time.Duration) (KeyView, error) {
-	return one(s.DisableKeys(ctx, providerID, []string{given}, d))(given)
+	views, err := s.DisableKeys(ctx, providerID, []string{given}, d)
+	return single(views, err, given)
 }
 
-// one takes the single view of a one-key action.
-func one(views []KeyView, err error) func(given string) (KeyView, error) {
-	return func(given string) (KeyView, error) {
-		if err != nil {
-			return KeyView{}, err
-		}
-		if strings.TrimSpace(given) == "" {
-			return KeyView{}, invalid("api_key", `send {"api_key":"…"} (the key or its id)`)
-		}
-		if len(views) == 0 {
-			return KeyView{}, refuse(KindNotFound, "unknown key %s", redact.Key(strings.TrimSpace(given)))
-		}
-		return views[0], nil
+// single is the one view of an action on the one key given.
+func single(views []KeyView, err error, given string) (KeyView, error) {
+	switch {
+	case err != nil:
+		return KeyView{}, err
+	case strings.TrimSpace(given) == "":
+		return KeyView{}, invalid("api_key", `send {"api_key":"…"} (the key or its id)`)
+	case len(views) == 0:
+		return KeyView{}, refuse(KindNotFound, "unknown key %s", redact.Key(strings.TrimSpace(given)))
 	}
+	return views[0], nil
 }
 
 // setKeys applies set to each key the pool holds and reads their views.
