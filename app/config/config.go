@@ -69,6 +69,13 @@ type Config struct {
 	PublicStatsTTL     time.Duration // how long public statistics are served from memory
 	StatsPageRefresh   time.Duration // how often the public statistics page refreshes itself; 0: never
 
+	// DisplayTimezone is the zone times are shown in (DISPLAY_TIMEZONE,
+	// an IANA name, default UTC); storage stays UTC.
+	DisplayTimezone *time.Location
+	// DefaultLanguage is the pages' language when neither ?lang= nor
+	// Accept-Language chooses one (DEFAULT_LANGUAGE: en or zh).
+	DefaultLanguage string
+
 	// Ignored holds variables of the original project that Keypool accepts
 	// but does not use, so run can log them once.
 	Ignored []string
@@ -126,6 +133,9 @@ func Load(getenv func(string) string) (Config, error) {
 		ModelsCacheTTL:     r.duration("MODELS_CACHE_TTL", 5*time.Minute),
 		PublicStatsTTL:     r.duration("PUBLIC_STATS_TTL", 5*time.Second),
 		StatsPageRefresh:   r.duration("STATS_PAGE_REFRESH", 30*time.Second),
+
+		DisplayTimezone: r.location("DISPLAY_TIMEZONE", time.UTC),
+		DefaultLanguage: r.oneOf("DEFAULT_LANGUAGE", "en", "en", "zh"),
 	}
 	for _, name := range []string{"SUPABASE_REST_URL", "SUPABASE_SERVICE_ROLE_KEY"} {
 		if getenv(name) != "" {

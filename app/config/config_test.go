@@ -58,6 +58,9 @@ func TestParsing(t *testing.T) {
 			return fmt.Sprint(c.CORSOrigins) == "[https://chat.example.com http://localhost:3000 https://*.example.org]"
 		}},
 		{map[string]string{"MODELS_REQUIRE_TOKEN": "true"}, func(c Config) bool { return c.ModelsRequireToken }},
+		{nil, func(c Config) bool { return c.DisplayTimezone == time.UTC && c.DefaultLanguage == "en" }},
+		{map[string]string{"DISPLAY_TIMEZONE": " Asia/Shanghai "}, func(c Config) bool { return c.DisplayTimezone.String() == "Asia/Shanghai" }},
+		{map[string]string{"DEFAULT_LANGUAGE": "ZH"}, func(c Config) bool { return c.DefaultLanguage == "zh" }},
 	}
 	for _, tt := range tests {
 		c, err := load(tt.env)
@@ -73,6 +76,7 @@ func TestErrorsNameTheVariable(t *testing.T) {
 		"MAX_RETRIES": "0", "KEY_FAILURE_THRESHOLD": "x", "KEY_COOLDOWN": "soon", "ENABLE_RATE_LIMIT": "maybe",
 		"MAX_BODY_BYTES": "-1", "STATS_FLUSH_INTERVAL": "-5s", "TRUSTED_PROXIES": "10.0.0.0/33",
 		"LOG_LEVEL": "verbose", "ADMIN_REQUEST_TIMEOUT": "500ms", "MODELS_REQUIRE_TOKEN": "sometimes",
+		"DISPLAY_TIMEZONE": "Mars/Olympus", "DEFAULT_LANGUAGE": "fr",
 	} {
 		_, err := load(map[string]string{name: value})
 		if err == nil || !strings.Contains(err.Error(), name) {

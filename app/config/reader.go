@@ -42,6 +42,20 @@ func (r *reader) oneOf(name, def string, allowed ...string) string {
 	return def
 }
 
+// location reads an IANA time zone name (Asia/Shanghai, UTC).
+func (r *reader) location(name string, def *time.Location) *time.Location {
+	v := strings.TrimSpace(r.getenv(name))
+	if v == "" {
+		return def
+	}
+	loc, err := time.LoadLocation(v)
+	if err != nil {
+		r.fail(name, v, "an IANA time zone name such as UTC or Asia/Shanghai")
+		return def
+	}
+	return loc
+}
+
 func (r *reader) boolean(name string, def bool) bool {
 	v := strings.ToLower(strings.TrimSpace(r.getenv(name)))
 	switch v {
