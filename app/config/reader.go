@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // DISPLAY_TIMEZONE resolves in images without /usr/share/zoneinfo
 )
 
 // reader parses typed values and keeps the first error, naming the variable.
