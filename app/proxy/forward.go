@@ -118,6 +118,9 @@ func (p *Proxy) forward(c *fiber.Ctx, t *Target, rt route) error {
 		tried = append(tried, k)
 		next, e := x.try(c, k, url, body, ticket)
 		if next == answered {
+			if rt.trial {
+				x.tellTrial(c, len(tried))
+			}
 			return nil
 		}
 		last = e

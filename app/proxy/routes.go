@@ -63,6 +63,7 @@ type route struct {
 	native bool // Ollama's native API: streams unless "stream": false, NDJSON, {"error":"…"}
 	cached bool // a chat route: non-stream answers go through the response cache
 	models bool // a model list: open without a token unless MODELS_REQUIRE_TOKEN
+	trial  bool // the dashboard's playground: no client token, the answer names its key (see Trial)
 }
 
 func (p *Proxy) handler(t *Target, path string) fiber.Handler {
@@ -81,6 +82,9 @@ func (p *Proxy) nativeHandler(t *Target, path string) fiber.Handler {
 // as the original answered it (model pickers list models before a token
 // is entered). A token that is sent is always checked.
 func (p *Proxy) openWithoutToken(c *fiber.Ctx, rt route) bool {
+	if rt.trial {
+		return true
+	}
 	return rt.models && !p.cfg.ModelsRequireToken && len(c.Request().Header.Peek(fiber.HeaderAuthorization)) == 0
 }
 
