@@ -14,7 +14,7 @@ import (
 // Page is what the layout needs around every page.
 type Page struct {
 	Title     string
-	Nav       string // the current navigation entry: "overview", "keys", "import", "tokens", "settings"
+	Nav       string // the current navigation entry: "overview", "keys", "import", "tokens", "playground", "settings"
 	LoggedIn  bool
 	Providers []components.Link // the provider switch; empty on pages without one
 	Provider  string            // the current provider's id, kept in the navigation links
@@ -39,6 +39,7 @@ var Nav = []NavItem{
 	{"keys", "Keys", "/dashboard/keys"},
 	{"import", "Bulk upload", "/dashboard/import"},
 	{"tokens", "Tokens", "/dashboard/tokens"},
+	{"playground", "Playground", "/dashboard/playground"},
 	{"settings", "Settings", "/dashboard/settings"},
 }
 

@@ -164,7 +164,7 @@ func (g *Gateway) build(ctx context.Context, opts Options) error {
 	g.goBackground(func() { g.proxy.Run(bgCtx) })
 	g.goBackground(func() { g.releaseMemory(bgCtx) })
 
-	if err := g.buildHandlers(ctx, enabled[0]); err != nil {
+	if err := g.buildHandlers(ctx, enabled[0], targets); err != nil {
 		return err
 	}
 	if g.templates, err = playground.New(); err != nil {

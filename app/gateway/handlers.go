@@ -8,13 +8,14 @@ import (
 	"github.com/keypool/keypool/app/admin"
 	"github.com/keypool/keypool/app/operator"
 	"github.com/keypool/keypool/app/provider"
+	"github.com/keypool/keypool/app/proxy"
 	"github.com/keypool/keypool/app/store"
 	"github.com/keypool/keypool/app/web"
 )
 
 // buildHandlers builds the operator's actions and their two faces, the
 // admin API and the pages, so both show and do the same.
-func (g *Gateway) buildHandlers(ctx context.Context, first *provider.Provider) error {
+func (g *Gateway) buildHandlers(ctx context.Context, first *provider.Provider, targets map[string]*proxy.Target) error {
 	cfg := operator.Config{
 		MaxImportBytes:      g.cfg.MaxImportBytes,
 		ValidateConcurrency: g.cfg.ValidateConcurrency,
@@ -30,9 +31,14 @@ func (g *Gateway) buildHandlers(ctx context.Context, first *provider.Provider) e
 		return err
 	}
 	g.api = admin.New(g.cfg.AdminToken, g.ops, g.log)
+	g.api.ShowTimesIn(g.cfg.DisplayTimezone)
 	deps := web.Deps{Config: g.cfg, Providers: g.providers, Stats: g.ops, DB: g.db, DBName: g.db.Where, Log: g.log,
 		Public: g.ops, Routes: func() []fiber.Route { return g.app.GetRoutes(true) },
-		Keys: g.ops, Imports: g.ops, Tokens: g.ops, Jobs: g.ops}
+		Keys: g.ops, Imports: g.ops, Tokens: g.ops, Jobs: g.ops, Playground: map[string]web.Trial{}}
+	for id, t := range targets {
+		chat, models := g.proxy.Trial(t)
+		deps.Playground[id] = web.Trial{Chat: chat, Models: models}
+	}
 	// Dashboard sessions are signed with a secret kept in the database, so
 	// they survive restarts and every instance accepts them; with Redis,
 	// CSRF tokens and sign-outs are shared too.

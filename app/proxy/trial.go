@@ -2,7 +2,9 @@ package proxy
 
 import (
 	"context"
+	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -22,7 +24,8 @@ const (
 // as a client's request, without a client token: the dashboard's session
 // stands for it, so its requests count for keys and models but for no
 // client token. The caller must put them behind the dashboard's session
-// and CSRF checks.
+// and CSRF checks. Errors are answered here, in the OpenAI shape, so the
+// dashboard's error pages do not take them.
 //
 // The dashboard's middleware gives a request a context that ends when its
 // handler returns, while a stream is written after that; the proxy watches
@@ -32,7 +35,11 @@ func (p *Proxy) Trial(t *Target) (chat, models fiber.Handler) {
 	serve := func(rt route) fiber.Handler {
 		return func(c *fiber.Ctx) error {
 			c.SetUserContext(context.WithoutCancel(c.UserContext()))
-			return p.forward(c, t, rt)
+			err := p.forward(c, t, rt)
+			if e := (*Error)(nil); errors.As(err, &e) {
+				return WriteError(c, e) // JSON for the page's script, not the dashboard's error page
+			}
+			return err
 		}
 	}
 	base := t.Provider.BaseURL
@@ -44,7 +51,13 @@ func (p *Proxy) Trial(t *Target) (chat, models fiber.Handler) {
 // and the number of keys tried.
 func (x *exchange) tellTrial(c *fiber.Ctx, tried int) {
 	if x.key != nil {
-		c.Set(HeaderTrialKey, redact.Key(x.key.APIKey()))
+		c.Set(HeaderTrialKey, TrialKey(x.key.APIKey()))
 	}
 	c.Set(HeaderTrialAttempts, strconv.Itoa(tried))
+}
+
+// TrialKey is a key as HeaderTrialKey names it: masked, in ASCII ("..."
+// for the ellipsis), since browsers read header values as Latin-1.
+func TrialKey(key string) string {
+	return strings.ReplaceAll(redact.Key(key), "…", "...")
 }

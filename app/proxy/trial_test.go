@@ -66,7 +66,7 @@ func TestTrialNamesTheServingKey(t *testing.T) {
 			if out.Key == "" || out.Token != "" || !out.Success {
 				t.Fatalf("outcome key %q token %q success %v: want the serving key, no client token, a success", out.Key, out.Token, out.Success)
 			}
-			if got, want := resp.Header.Get(HeaderTrialKey), redact.Key(out.Key); got != want || strings.Contains(got, out.Key) {
+			if got, want := resp.Header.Get(HeaderTrialKey), strings.ReplaceAll(redact.Key(out.Key), "…", "..."); got != want || strings.Contains(got, out.Key) {
 				t.Errorf("%s = %q, want the masked serving key %q", HeaderTrialKey, got, want)
 			}
 			if got := resp.Header.Get(HeaderTrialAttempts); got != tt.tries {

@@ -31,6 +31,9 @@ func (h *Handler) Routes(r fiber.Router) {
 	d.Get("/tokens", h.showTokens)
 	d.Post("/tokens", h.createToken)
 	d.Post("/tokens/:id/delete", h.deleteToken)
+	d.Get("/playground", h.showPlayground)
+	d.Get("/playground/models", h.playgroundModels)
+	d.Post("/playground/chat", h.playgroundChat)
 	d.Get("/settings", h.showSettings)
 	d.Post("/settings/providers/:id", h.switchProvider)
 	d.Use(h.notFound) // unknown /dashboard/… paths get an HTML 404

@@ -71,6 +71,9 @@ type Deps struct {
 	// accept each other's sessions and forms.
 	SessionSecret []byte
 	Storage       fiber.Storage
+	// Playground is each enabled provider's way through the pool for the
+	// playground page, by provider id; a provider missing here has none.
+	Playground map[string]Trial
 }
 
 // Handler serves the pages; its methods are the route handlers.
