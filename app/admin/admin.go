@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -21,6 +22,7 @@ type Handler struct {
 	ops         *operator.Service
 	adminDigest [sha256.Size]byte
 	log         *slog.Logger
+	zone        *time.Location // times shown (DISPLAY_TIMEZONE)
 }
 
 // New returns the admin API, guarded by adminToken.
@@ -28,7 +30,15 @@ func New(adminToken string, ops *operator.Service, log *slog.Logger) *Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Handler{ops: ops, adminDigest: sha256.Sum256([]byte(adminToken)), log: log}
+	return &Handler{ops: ops, adminDigest: sha256.Sum256([]byte(adminToken)), log: log, zone: time.UTC}
+}
+
+// ShowTimesIn makes the answers show times in zone (DISPLAY_TIMEZONE)
+// rather than UTC; stored times stay UTC. Call it before serving.
+func (h *Handler) ShowTimesIn(zone *time.Location) {
+	if zone != nil {
+		h.zone = zone
+	}
 }
 
 // Error is an admin API error of the face itself (a body that is no JSON,

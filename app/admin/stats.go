@@ -91,5 +91,5 @@ func (h *Handler) getPublicStats(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "public, max-age="+strconv.Itoa(int(h.ops.PublicTTL().Seconds())))
-	return c.JSON(publicOf(out))
+	return c.JSON(publicOf(out, h.zone))
 }

@@ -102,7 +102,7 @@ type publicModel struct {
 }
 
 type publicHour struct {
-	Hour     string `json:"hour"` // "15:00", UTC
+	Hour     string `json:"hour"` // "15:00", in DISPLAY_TIMEZONE
 	Requests int64  `json:"requests"`
 	Success  int64  `json:"success"`
 	Failure  int64  `json:"failure"`
@@ -110,11 +110,12 @@ type publicHour struct {
 
 // publicOf answers the figures as read at f.LoadedAt, so that every caller
 // served the same figures gets the same answer.
-func publicOf(f *operator.PublicFigures) publicAnswer {
-	now := f.LoadedAt
+// Times are shown in zone (DISPLAY_TIMEZONE), with their offset.
+func publicOf(f *operator.PublicFigures, zone *time.Location) publicAnswer {
+	now := f.LoadedAt.In(zone)
 	out := publicAnswer{PublicFigures: f, Storage: storage, Timestamp: now,
 		Global: publicGlobal{TotalRequests: f.TotalRequests, SuccessCount: f.SuccessCount, FailureCount: f.FailureCount,
-			SuccessRate: rate(f.SuccessCount, f.TotalRequests), LastUpdated: f.UpdatedAt, TotalAPIKeys: f.Keys.Total,
+			SuccessRate: rate(f.SuccessCount, f.TotalRequests), LastUpdated: inZone(f.UpdatedAt, zone), TotalAPIKeys: f.Keys.Total,
 			ActiveKeys: f.Keys.Active, FailedKeys: f.Keys.Total - f.Keys.Active, Storage: storage},
 		TopModels: topOf(f.Models, operator.TopModels), RecentTopModels: topOf(f.RecentModels, operator.RecentTopModels),
 		HourlyTrend: trend(f.Hourly, now)}
@@ -130,8 +131,18 @@ func topOf(in []operator.PublicModel, limit int) []publicModel {
 	return out
 }
 
-// trend is exactly the last 24 UTC hours, the current one last, zeros
-// where the series has none.
+// inZone is t shown in zone; nil stays nil.
+func inZone(t *time.Time, zone *time.Location) *time.Time {
+	if t == nil {
+		return nil
+	}
+	z := t.In(zone)
+	return &z
+}
+
+// trend is exactly the last 24 hours, the current one last, zeros where
+// the series has none. The hours are the stored UTC hours, labelled with
+// their start in now's location (DISPLAY_TIMEZONE).
 func trend(series []store.HourPoint, now time.Time) []publicHour {
 	byHour := make(map[time.Time]store.HourPoint, len(series))
 	for _, p := range series {
@@ -142,7 +153,7 @@ func trend(series []store.HourPoint, now time.Time) []publicHour {
 	for i := range out {
 		h := first.Add(time.Duration(i) * time.Hour)
 		p := byHour[h]
-		out[i] = publicHour{Hour: h.Format("15:04"), Requests: p.Requests, Success: p.Success, Failure: p.Failure}
+		out[i] = publicHour{Hour: h.In(now.Location()).Format("15:04"), Requests: p.Requests, Success: p.Success, Failure: p.Failure}
 	}
 	return out
 }

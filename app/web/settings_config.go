@@ -40,6 +40,8 @@ func configEntries(c config.Config) []views.ConfigEntry {
 		e("ADMIN_TOKEN", secret(c.AdminToken)),
 		e("LISTEN_ADDR", str(c.ListenAddr)),
 		e("LOG_LEVEL", str(c.LogLevel)),
+		e("DISPLAY_TIMEZONE", zoneName(c.DisplayTimezone)),
+		e("DEFAULT_LANGUAGE", str(c.DefaultLanguage)),
 		e("DISABLE_OLLAMA", strconv.FormatBool(c.DisableOllama)),
 		e("DISABLE_OPENROUTER", strconv.FormatBool(c.DisableOpenRouter)),
 		e("OLLAMA_BASE_URL", str(maskURL(c.OllamaBaseURL))),
@@ -134,4 +136,12 @@ func maskURL(raw string) string {
 		u.RawQuery = q.Encode()
 	}
 	return strings.ReplaceAll(u.String(), maskSentinel, masked)
+}
+
+// zoneName is a time zone's IANA name; nil is UTC.
+func zoneName(z *time.Location) string {
+	if z == nil {
+		return "UTC"
+	}
+	return z.String()
 }
