@@ -96,7 +96,11 @@ func openSQLite(path string) (*DB, error) {
 	}
 	// One connection: SQLite has one writer, and a single connection turns
 	// lock contention into queueing instead of "database is locked" errors.
-	dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
+	// The path is escaped where a file: URI would read it as its query
+	// (?), its fragment (#) or an escape (%): a data directory named
+	// "data#1" must hold the database, not leave it in "data".
+	uriPath := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
+	dsn := "file:" + uriPath + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
 		"&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_time_format=sqlite"
 	g, err := gorm.Open(sqlite.Open(dsn), gormConfig())
 	if err != nil {

@@ -53,3 +53,44 @@ func TestSQLiteFileIsPrivate(t *testing.T) {
 		}
 	}
 }
+
+// TestSQLitePathWithURICharacters: a data directory whose name holds
+// characters that mean something in a URI (#, ?, %) still gets its
+// database file there, private, and nowhere else — the path once went
+// into the file: URI as it was, so "data#1" opened "data" instead.
+func TestSQLitePathWithURICharacters(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"data#1", "data?x=1", "data%231", "plain"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			parent := t.TempDir()
+			dir := filepath.Join(parent, name)
+			db, err := store.Open(testContext(t), "", dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Migrate(testContext(t), []string{"ollama_api"}); err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
+			fi, err := os.Stat(filepath.Join(dir, "keypool.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fi.Size() == 0 || fi.Mode().Perm() != 0o600 {
+				t.Errorf("keypool.db: %d bytes, mode %v; want the migrated database, 0600", fi.Size(), fi.Mode().Perm())
+			}
+			entries, err := os.ReadDir(parent)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(entries) != 1 || entries[0].Name() != name {
+				var names []string
+				for _, e := range entries {
+					names = append(names, e.Name())
+				}
+				t.Errorf("beside the data directory: %q, want only %q", names, name)
+			}
+		})
+	}
+}
