@@ -13,14 +13,14 @@ import (
 func TestPublicStatsDisplayTimezone(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		zone, offset string
+		name, zone, offset string
 	}{
-		{"", "Z"}, // the default, UTC
-		{"Asia/Shanghai", "+08:00"},
-		{"America/Los_Angeles", "-0"}, // -07:00 or -08:00 by the season
+		{"default UTC", "", "Z"},
+		{"Shanghai", "Asia/Shanghai", "+08:00"},
+		{"Los Angeles", "America/Los_Angeles", "-0"}, // -07:00 or -08:00 by the season
 	}
 	for _, tt := range tests {
-		t.Run(tt.zone, func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			env := map[string]string{"STATS_FLUSH_INTERVAL": "100ms", "PUBLIC_STATS_TTL": "1s"}
 			if tt.zone != "" {
