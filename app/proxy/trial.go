@@ -42,22 +42,22 @@ func (p *Proxy) Trial(t *Target) (chat, models fiber.Handler) {
 			return err
 		}
 	}
-	base := t.Provider.BaseURL
-	return serve(route{url: base + "/v1/chat/completions", trial: true}),
-		serve(route{url: base + "/v1/models", models: true, trial: true})
+	// Not cached: the page is there to see a key answer.
+	return serve(route{url: t.Provider.BaseURL + "/v1/chat/completions", trial: true}),
+		serve(route{url: t.Provider.BaseURL + "/v1/models", trial: true})
 }
 
 // tellTrial names, on a trial's answer, the key that served it (masked)
 // and the number of keys tried.
 func (x *exchange) tellTrial(c *fiber.Ctx, tried int) {
 	if x.key != nil {
-		c.Set(HeaderTrialKey, TrialKey(x.key.APIKey()))
+		c.Set(HeaderTrialKey, trialKey(x.key.APIKey()))
 	}
 	c.Set(HeaderTrialAttempts, strconv.Itoa(tried))
 }
 
-// TrialKey is a key as HeaderTrialKey names it: masked, in ASCII ("..."
+// trialKey is a key as HeaderTrialKey names it: masked, in ASCII ("..."
 // for the ellipsis), since browsers read header values as Latin-1.
-func TrialKey(key string) string {
+func trialKey(key string) string {
 	return strings.ReplaceAll(redact.Key(key), "…", "...")
 }

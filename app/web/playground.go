@@ -22,18 +22,25 @@ func (h *Handler) showPlayground(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ts, err := playground.Templates()
-	if err != nil {
-		return err
-	}
-	v := views.PlaygroundView{Label: p.Info.Label,
+	v := views.PlaygroundView{Label: p.Info.Label, Templates: h.templates,
 		ChatURL:   "/dashboard/playground/chat?provider=" + p.Info.ID,
 		ModelsURL: "/dashboard/playground/models?provider=" + p.Info.ID}
+	return h.renderPage(c, fiber.StatusOK, h.page(c, "Playground · "+p.Info.Label, "playground", p), views.Playground(v))
+}
+
+// playgroundTemplates are the ready-made prompts as the page offers them,
+// read once at start.
+func playgroundTemplates() ([]views.PlaygroundTemplate, error) {
+	ts, err := playground.Templates()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]views.PlaygroundTemplate, 0, len(ts))
 	for _, t := range ts {
-		v.Templates = append(v.Templates, views.PlaygroundTemplate{ID: t.ID, Label: t.Label, Description: t.Description,
+		out = append(out, views.PlaygroundTemplate{ID: t.ID, Label: t.Label, Description: t.Description,
 			System: t.SystemPrompt, User: t.UserMessage, Temperature: strconv.FormatFloat(t.Temperature, 'f', -1, 64), Stream: t.Stream})
 	}
-	return h.renderPage(c, fiber.StatusOK, h.page(c, "Playground · "+p.Info.Label, "playground", p), views.Playground(v))
+	return out, nil
 }
 
 // playgroundChat forwards the page's chat request through the pool.

@@ -17,6 +17,7 @@ import (
 	"github.com/keypool/keypool/app/config"
 	"github.com/keypool/keypool/app/operator"
 	"github.com/keypool/keypool/app/store"
+	"github.com/keypool/keypool/views"
 )
 
 // StatsSource is what the overview reads: the operator's figures, the
@@ -86,7 +87,8 @@ type Handler struct {
 	assets    *assets
 	chartJS   []string // the scripts go-echarts asks for, under /static/
 	trend     *trendSeries
-	once      *oneTime // values shown once after a redirect (a new token, an import's result)
+	once      *oneTime                   // values shown once after a redirect (a new token, an import's result)
+	templates []views.PlaygroundTemplate // the playground's ready-made prompts
 	now       func() time.Time
 }
 
@@ -104,9 +106,13 @@ func New(d Deps) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	templates, err := playgroundTemplates()
+	if err != nil {
+		return nil, err
+	}
 	h := &Handler{deps: d, sessions: newSessions(d.Config.AdminToken, d.SessionSecret, d.Storage, 12*time.Hour), limiter: newLoginLimiter(5, time.Minute, 5*time.Minute),
 		assets: a, chartJS: chartScripts(), trend: newTrendSeries(d.Stats, time.Minute),
-		once: newOneTime(10*time.Minute, 1000), now: time.Now}
+		once: newOneTime(10*time.Minute, 1000), templates: templates, now: time.Now}
 	for _, p := range d.Providers {
 		h.providers = append(h.providers, p)
 	}
