@@ -99,6 +99,14 @@ func (b *browser) do(actions ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
+// signIn signs in with the admin token at base's login page, which then
+// opens next.
+func (b *browser) signIn(base, next string) {
+	b.t.Helper()
+	b.do(chromedp.Navigate(base+"/login?next="+next), chromedp.WaitVisible(chromedp.CSS("#token")),
+		chromedp.SendKeys(chromedp.CSS("#token"), adminToken), chromedp.Click(chromedp.CSS(`button[type="submit"]`)))
+}
+
 // get runs one action and returns its value; an error ends the test.
 func get[T any](b *browser, action chromedp.Action[T]) T {
 	b.t.Helper()

@@ -23,9 +23,8 @@ func TestDashboardKeysInBrowser(t *testing.T) {
 	dialects := storetest.Dialects(t)
 	e := newTestEnv(t, dialects[len(dialects)-1], nil)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-	b.do(chromedp.Navigate(e.url+"/login?next=/dashboard/import"), chromedp.WaitVisible(css("#token")),
-		chromedp.SendKeys(css("#token"), adminToken), chromedp.Click(css(`button[type="submit"]`)),
-		chromedp.WaitVisible(css("#import-file")))
+	b.signIn(e.url, "/dashboard/import")
+	b.do(chromedp.WaitVisible(css("#import-file")))
 
 	// Bulk upload: 5 lines, the third not a key.
 	file := filepath.Join(t.TempDir(), "keys.txt")

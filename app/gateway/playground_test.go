@@ -26,9 +26,8 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	e.fake.SetFault(bad, fakeupstream.Fault{Status: 401})
 	e.importKeys("ollama", good, bad)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-	b.do(chromedp.Navigate(e.url+"/login?next=/dashboard/playground"), chromedp.WaitVisible(css("#token")),
-		chromedp.SendKeys(css("#token"), adminToken), chromedp.Click(css(`button[type="submit"]`)),
-		chromedp.WaitVisible(css("#pg-form")),
+	b.signIn(e.url, "/dashboard/playground")
+	b.do(chromedp.WaitVisible(css("#pg-form")),
 		chromedp.WaitReady(css(`#pg-model option[value]:not([value=""])`)))
 	if n := get(b, chromedp.Evaluate[int](`document.querySelectorAll("#pg-template option[value]:not([value=''])").length`)); n == 0 {
 		t.Fatal("the playground offers no template")
